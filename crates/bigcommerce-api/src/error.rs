@@ -1,0 +1,40 @@
+use thiserror::Error;
+
+/// What can go wrong while setting up a store client. No variant ever holds the token.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store hash is not lowercase letters and digits.
+    #[error(
+        "store hash `{0}` is not valid: use only lowercase letters and digits, as in /stores/abc123xyz/v3 on your BigCommerce API credentials page"
+    )]
+    InvalidStoreHash(String),
+    /// The token is empty or cannot be sent as an HTTP header.
+    #[error("the access token {0}; paste the API Access Token exactly as BigCommerce showed it")]
+    InvalidToken(&'static str),
+    /// The API base URL (from `SYNCAUT_BIGCOMMERCE_API_URL` or configuration) is not usable.
+    #[error(
+        "API base URL `{url}` is not valid: {why}; use a URL such as https://api.bigcommerce.com or http://127.0.0.1:8080"
+    )]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        why: String,
+    },
+    /// The HTTP client could not be built (for example, no TLS backend).
+    #[error("could not set up the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+impl Error {
+    /// A stable machine code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidStoreHash(_) => "invalid_store_hash",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidBaseUrl { .. } => "invalid_base_url",
+            Self::Http(_) => "http_client",
+        }
+    }
+}

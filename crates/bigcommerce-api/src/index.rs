@@ -1,0 +1,320 @@
+//! The operation index: generated data about every operation of every pinned spec.
+//!
+//! `cargo xtask codegen` writes one `<module>.index.json` per spec from the document as
+//! BigCommerce publishes it (overlays applied, progenitor passes not), so it describes the
+//! real API. It is always compiled in, whatever typed-client features are on.
+//!
+//! ```
+//! use bigcommerce_api::ApiVersion;
+//! let op = bigcommerce_api::index::find(ApiVersion::V2, "GET", "/orders/{order_id}").unwrap();
+//! assert_eq!(op.operation_id, "getOrder");
+//! assert!(op.scopes.read_only.iter().any(|s| s == "store_v2_orders_read_only"));
+//! ```
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::ApiVersion;
+
+/// The index of one spec file.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct SpecIndex {
+    /// Rust module (and Cargo feature stem) of the spec's typed client.
+    pub module: String,
+    /// Path of the upstream file below `reference/`.
+    pub file: String,
+    /// sha256 of the upstream file the index was built from.
+    pub sha256: String,
+    /// The spec's title.
+    pub title: Option<String>,
+    /// V2 or V3.
+    pub api_version: ApiVersion,
+    /// The OAuth scope table of the spec's security scheme.
+    pub scopes: Vec<ScopeEntry>,
+    /// Every operation, in document order.
+    pub operations: Vec<Operation>,
+    /// The spec's component schemas, which `$ref`s in operations point into.
+    pub schemas: Map<String, Value>,
+}
+
+/// One row of a spec's OAuth scope table.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct ScopeEntry {
+    /// The control-panel name of the scope group, such as `Orders`.
+    pub ui_name: String,
+    /// `read-only` or `modify`.
+    pub permission: String,
+    /// The scope itself, such as `store_v2_orders_read_only`.
+    pub scope: String,
+}
+
+/// One operation of a spec.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The spec's operationId.
+    pub operation_id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// V2 or V3.
+    pub api_version: ApiVersion,
+    /// Path template below the API base, such as `/orders/{order_id}`.
+    pub path: String,
+    /// The spec's one-line summary.
+    pub summary: Option<String>,
+    /// Path-item and operation parameters, merged.
+    pub parameters: Vec<Parameter>,
+    /// The request body, if the operation takes one.
+    pub request_body: Option<RequestBody>,
+    /// The lowest 2xx response.
+    pub response: Option<Response>,
+    /// The scopes that allow this operation.
+    pub scopes: OperationScopes,
+}
+
+/// Where a parameter goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLocation {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+    /// In a cookie.
+    Cookie,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// The name on the wire, such as `id:in`.
+    pub name: String,
+    /// Path, query, header or cookie.
+    pub location: ParamLocation,
+    /// Whether the spec requires it.
+    pub required: bool,
+    /// JSON Schema type (`integer`, `string`, `array` …), if the spec gives one.
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    /// JSON Schema format, if any.
+    pub format: Option<String>,
+    /// Item type of an array parameter.
+    pub items_type: Option<String>,
+    /// Allowed values (of the items, for arrays).
+    #[serde(rename = "enum")]
+    pub enum_values: Option<Vec<Value>>,
+    /// Inclusive minimum.
+    pub minimum: Option<f64>,
+    /// Inclusive maximum.
+    pub maximum: Option<f64>,
+    /// Serialisation style, such as `form`.
+    pub style: Option<String>,
+    /// Whether array values repeat the parameter (`false`: comma-separated).
+    pub explode: Option<bool>,
+    /// The spec's description.
+    pub description: Option<String>,
+}
+
+/// The JSON request body of an operation.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct RequestBody {
+    /// Whether a body is required.
+    pub required: bool,
+    /// The media types the spec accepts.
+    pub media_types: Vec<String>,
+    /// The JSON schema (may contain `$ref`s; see [`SpecIndex::resolve`]).
+    pub schema: Option<Value>,
+    /// Whether the body is a JSON array of objects (as in V3 customers).
+    pub is_array: bool,
+    /// Fields the spec requires in the (item) object.
+    pub required_fields: Vec<String>,
+}
+
+/// The success response of an operation.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Response {
+    /// The lowest 2xx status.
+    pub status: u16,
+    /// Other 2xx statuses the spec lists.
+    pub other_statuses: Vec<u16>,
+    /// The JSON schema (may contain `$ref`s).
+    pub schema: Option<Value>,
+    /// The spec's example of this response, if it gives one.
+    pub example: Option<Value>,
+}
+
+/// The OAuth scopes that allow an operation.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct OperationScopes {
+    /// Read-only scopes (listed for reads only).
+    pub read_only: Vec<String>,
+    /// Modify scopes.
+    pub modify: Vec<String>,
+}
+
+impl OperationScopes {
+    /// Whether `scope` allows the operation.
+    pub fn allows(&self, scope: &str) -> bool {
+        self.read_only.iter().chain(&self.modify).any(|s| s == scope)
+    }
+}
+
+const SOURCES: &[&str] = &[
+    include_str!("generated/products.index.json"),
+    include_str!("generated/categories.index.json"),
+    include_str!("generated/product_variants.index.json"),
+    include_str!("generated/orders.index.json"),
+    include_str!("generated/customers.index.json"),
+    include_str!("generated/inventory.index.json"),
+    include_str!("generated/store_information.index.json"),
+];
+
+/// Every spec's index, parsed once.
+pub fn specs() -> &'static [SpecIndex] {
+    static SPECS: OnceLock<Vec<SpecIndex>> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|source| {
+                // The files are generated and tested (`every_generated_index_parses`), not input.
+                serde_json::from_str(source).expect("generated operation index is valid; run `cargo xtask codegen`")
+            })
+            .collect()
+    })
+}
+
+/// The operation with this API version, method and path template.
+pub fn find(version: ApiVersion, method: &str, path: &str) -> Option<&'static Operation> {
+    find_with_spec(version, method, path).map(|(_, op)| op)
+}
+
+/// Like [`find`], with the spec the operation belongs to (to resolve its `$ref`s).
+pub fn find_with_spec(
+    version: ApiVersion,
+    method: &str,
+    path: &str,
+) -> Option<(&'static SpecIndex, &'static Operation)> {
+    specs().iter().filter(|s| s.api_version == version).find_map(|spec| {
+        spec.operations
+            .iter()
+            .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path)
+            .map(|op| (spec, op))
+    })
+}
+
+/// The operation with this operationId, with its spec.
+pub fn by_operation_id(operation_id: &str) -> Option<(&'static SpecIndex, &'static Operation)> {
+    specs().iter().find_map(|spec| {
+        spec.operations
+            .iter()
+            .find(|op| op.operation_id == operation_id)
+            .map(|op| (spec, op))
+    })
+}
+
+impl Operation {
+    /// The parameter with this wire name and location.
+    pub fn parameter(&self, name: &str, location: ParamLocation) -> Option<&Parameter> {
+        self.parameters
+            .iter()
+            .find(|p| p.name == name && p.location == location)
+    }
+}
+
+impl SpecIndex {
+    /// The schema with every `#/components/schemas/…` reference replaced by its target.
+    /// A reference back into a schema that is already being expanded (a recursive type,
+    /// such as a category tree) is left as `{"$ref": …}` so the result stays finite.
+    pub fn resolve(&self, schema: &Value) -> Value {
+        self.resolve_inner(schema, &mut BTreeSet::new())
+    }
+
+    fn resolve_inner(&self, schema: &Value, expanding: &mut BTreeSet<String>) -> Value {
+        match schema {
+            Value::Object(obj) => {
+                if let Some(target) = obj.get("$ref").and_then(Value::as_str) {
+                    let name = target.strip_prefix("#/components/schemas/");
+                    let Some((name, resolved)) = name.and_then(|n| self.schemas.get(n).map(|s| (n, s))) else {
+                        return schema.clone();
+                    };
+                    if !expanding.insert(name.to_owned()) {
+                        return schema.clone();
+                    }
+                    let out = self.resolve_inner(resolved, expanding);
+                    expanding.remove(name);
+                    return out;
+                }
+                Value::Object(
+                    obj.iter()
+                        .map(|(k, v)| (k.clone(), self.resolve_inner(v, expanding)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve_inner(v, expanding)).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_generated_index_parses_and_names_its_operations() {
+        let specs = specs();
+        assert_eq!(specs.len(), SOURCES.len());
+        for spec in specs {
+            assert!(!spec.operations.is_empty(), "{}", spec.module);
+            assert!(!spec.scopes.is_empty(), "{} lists no scopes", spec.module);
+        }
+    }
+
+    #[test]
+    fn finds_the_operations_the_actions_use() {
+        let get_products = find(ApiVersion::V3, "GET", "/catalog/products").unwrap();
+        assert_eq!(get_products.operation_id, "getProducts");
+        let include = get_products.parameter("include", ParamLocation::Query).unwrap();
+        assert_eq!(include.type_name.as_deref(), Some("array"));
+        assert_eq!(include.explode, Some(false));
+        let create = find(ApiVersion::V3, "POST", "/customers").unwrap();
+        let body = create.request_body.as_ref().unwrap();
+        assert!(body.is_array);
+        assert_eq!(body.required_fields, ["email", "first_name", "last_name"]);
+        assert!(!create.scopes.allows("store_v2_customers_read_only"));
+        assert!(create.scopes.allows("store_v2_customers"));
+        assert!(find(ApiVersion::V2, "GET", "/catalog/products").is_none());
+    }
+
+    #[test]
+    fn resolve_inlines_refs_and_stops_at_recursion() {
+        let spec: SpecIndex = serde_json::from_value(json!({
+            "module": "m", "file": "f", "sha256": "", "title": null, "api_version": "v3",
+            "scopes": [], "operations": [],
+            "schemas": {
+                "Id": {"type": "integer"},
+                "Node": {"type": "object", "properties": {"id": {"$ref": "#/components/schemas/Id"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
+            }
+        }))
+        .unwrap();
+        let resolved = spec.resolve(&json!({"$ref": "#/components/schemas/Node"}));
+        assert_eq!(resolved["properties"]["id"], json!({"type": "integer"}));
+        assert_eq!(
+            resolved["properties"]["children"]["items"],
+            json!({"$ref": "#/components/schemas/Node"})
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! The shared transport: one configured HTTP client per store.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::Error;
+
+/// BigCommerce's API host.
+pub const DEFAULT_API_URL: &str = "https://api.bigcommerce.com";
+
+/// Environment variable that replaces [`DEFAULT_API_URL`] (tests, proxies, the sandbox).
+pub const API_URL_ENV: &str = "SYNCAUT_BIGCOMMERCE_API_URL";
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("syncaut/", env!("CARGO_PKG_VERSION"));
+
+/// The header BigCommerce reads the access token from.
+const AUTH_HEADER: &str = "X-Auth-Token";
+
+/// A store hash: the `abc123xyz` of `/stores/abc123xyz/v3`. Only lowercase ASCII letters
+/// and digits, so it can never change the shape of a URL.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct StoreHash(String);
+
+impl StoreHash {
+    /// The longest store hash we accept; real ones are about ten characters.
+    pub const MAX_LEN: usize = 64;
+
+    /// Validates a store hash.
+    pub fn new(hash: &str) -> Result<Self, Error> {
+        let valid = !hash.is_empty()
+            && hash.len() <= Self::MAX_LEN
+            && hash.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if valid {
+            return Ok(Self(hash.to_owned()));
+        }
+        let shown: String = hash.chars().take(Self::MAX_LEN).collect();
+        Err(Error::InvalidStoreHash(shown))
+    }
+
+    /// The hash as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StoreHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for StoreHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreHash({})", self.0)
+    }
+}
+
+impl std::str::FromStr for StoreHash {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+/// The REST API generation an operation belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiVersion {
+    /// `/stores/{hash}/v2`: bare JSON arrays and objects.
+    V2,
+    /// `/stores/{hash}/v3`: `{data, meta}` envelopes.
+    V3,
+}
+
+impl ApiVersion {
+    /// `v2` or `v3`, as in the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2 => "v2",
+            Self::V3 => "v3",
+        }
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where and how to reach BigCommerce. Shared by every store client of a process.
+#[derive(Clone, Debug)]
+pub struct TransportConfig {
+    base_url: Url,
+    /// How long to wait for a TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// How long a whole request, body included, may take.
+    pub timeout: Duration,
+}
+
+impl TransportConfig {
+    /// Default connection timeout.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default request timeout.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A configuration for the given base URL (scheme, host, optional port and path stem).
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        let invalid = |why: &str| Error::InvalidBaseUrl {
+            url: base_url.to_owned(),
+            why: why.to_owned(),
+        };
+        let mut url = Url::parse(base_url).map_err(|e| invalid(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("the scheme must be http or https"));
+        }
+        if url.host_str().is_none() {
+            return Err(invalid("it has no host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("it must not carry a query, fragment or credentials"));
+        }
+        let stem = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&stem);
+        Ok(Self {
+            base_url: url,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// BigCommerce's own API, or the URL in `SYNCAUT_BIGCOMMERCE_API_URL` when it is set.
+    pub fn from_env() -> Result<Self, Error> {
+        match std::env::var(API_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => Self::new(url.trim()),
+            _ => Self::new(DEFAULT_API_URL),
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+}
+
+/// The HTTP client of one store: base URLs for V2 and V3, the token header, the user
+/// agent and timeouts. Cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct StoreClient {
+    http: reqwest::Client,
+    base_url: String,
+    store_hash: StoreHash,
+}
+
+impl fmt::Debug for StoreClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreClient")
+            .field("base_url", &self.base_url)
+            .field("store_hash", &self.store_hash)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+impl StoreClient {
+    /// Builds the client of one store. The token goes straight into a header value
+    /// marked sensitive, so it is redacted wherever headers are printed.
+    pub fn new(config: &TransportConfig, store_hash: StoreHash, token: &SecretString) -> Result<Self, Error> {
+        let token = token.expose_secret();
+        if token.trim().is_empty() {
+            return Err(Error::InvalidToken("is empty"));
+        }
+        let mut auth = HeaderValue::from_str(token)
+            .map_err(|_| Error::InvalidToken("contains characters that cannot be sent in an HTTP header"))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTH_HEADER, auth);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(USER_AGENT)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .build()
+            .map_err(Error::Http)?;
+        Ok(Self {
+            http,
+            base_url: config.base_url().to_owned(),
+            store_hash,
+        })
+    }
+
+    /// The store this client talks to.
+    pub fn store_hash(&self) -> &StoreHash {
+        &self.store_hash
+    }
+
+    /// `{base}/stores/{hash}/{v2|v3}`, without a trailing slash.
+    pub fn api_base(&self, version: ApiVersion) -> String {
+        format!("{}/stores/{}/{}", self.base_url, self.store_hash, version)
+    }
+
+    /// The configured HTTP client: token header, user agent and timeouts included.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The typed client of the catalog's products API (V3).
+    #[cfg(feature = "products")]
+    pub fn products(&self) -> crate::products::Client {
+        crate::products::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    }
+
+    /// The typed client of the catalog's categories API (V3).
+    #[cfg(feature = "categories")]
+    pub fn categories(&self) -> crate::categories::Client {
+        crate::categories::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    }
+
+    /// The typed client of the catalog's product variants API (V3).
+    #[cfg(feature = "product-variants")]
+    pub fn product_variants(&self) -> crate::product_variants::Client {
+        crate::product_variants::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    }
+
+    /// The typed client of the orders API (V2).
+    #[cfg(feature = "orders")]
+    pub fn orders(&self) -> crate::orders::Client {
+        crate::orders::Client::new_with_client(&self.api_base(ApiVersion::V2), self.http.clone())
+    }
+
+    /// The typed client of the customers API (V3).
+    #[cfg(feature = "customers")]
+    pub fn customers(&self) -> crate::customers::Client {
+        crate::customers::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    }
+
+    /// The typed client of the inventory API (V3).
+    #[cfg(feature = "inventory")]
+    pub fn inventory(&self) -> crate::inventory::Client {
+        crate::inventory::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    }
+
+    /// The typed client of the store information API (V2).
+    #[cfg(feature = "store-information")]
+    pub fn store_information(&self) -> crate::store_information::Client {
+        crate::store_information::Client::new_with_client(&self.api_base(ApiVersion::V2), self.http.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_hash_accepts_lowercase_letters_and_digits_only() {
+        assert_eq!(StoreHash::new("abc123xyz").unwrap().as_str(), "abc123xyz");
+        for bad in ["", "ABC123", "abc/../x", "abc 123", "abc?x=1", "abç", &"a".repeat(65)] {
+            let err = StoreHash::new(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_store_hash", "{bad}");
+            assert!(
+                err.to_string().contains("use only lowercase letters and digits"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_is_normalised_and_checked() {
+        assert_eq!(
+            TransportConfig::new("http://127.0.0.1:8080/").unwrap().base_url(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            TransportConfig::new("https://proxy.example/bc/").unwrap().base_url(),
+            "https://proxy.example/bc"
+        );
+        for bad in ["ftp://x", "not a url", "https://x/?a=1", "https://user:pw@x"] {
+            assert_eq!(
+                TransportConfig::new(bad).unwrap_err().code(),
+                "invalid_base_url",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn api_base_joins_store_and_version() {
+        let config = TransportConfig::new("http://127.0.0.1:9").unwrap();
+        let token = SecretString::from("t");
+        let client = StoreClient::new(&config, StoreHash::new("abc123").unwrap(), &token).unwrap();
+        assert_eq!(client.api_base(ApiVersion::V3), "http://127.0.0.1:9/stores/abc123/v3");
+        assert_eq!(client.api_base(ApiVersion::V2), "http://127.0.0.1:9/stores/abc123/v2");
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_refused_without_echoing_it() {
+        let config = TransportConfig::new("http://127.0.0.1:9").unwrap();
+        let hash = StoreHash::new("abc").unwrap();
+        let err = StoreClient::new(&config, hash.clone(), &SecretString::from("SENTINEL\nline")).unwrap_err();
+        assert_eq!(err.code(), "invalid_token");
+        assert!(!format!("{err} {err:?}").contains("SENTINEL"));
+        assert_eq!(
+            StoreClient::new(&config, hash, &SecretString::from("  "))
+                .unwrap_err()
+                .code(),
+            "invalid_token"
+        );
+    }
+}
