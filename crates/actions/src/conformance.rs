@@ -1,0 +1,351 @@
+//! Checks an action against BigCommerce's own spec, through the generated operation index.
+//!
+//! When BigCommerce changes an endpoint, regenerating the index and running this check
+//! (the `every_action_conforms_to_the_bigcommerce_spec` test) names every affected action.
+
+use std::fmt;
+
+use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex};
+use serde_json::Value;
+
+use crate::model::{Action, BodyShape, ParamType, ResponseShape, Wire};
+use crate::output::properties;
+
+/// One way an action disagrees with the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The action's id.
+    pub action: &'static str,
+    /// What disagrees, in a sentence.
+    pub problem: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.action, self.problem)
+    }
+}
+
+/// Every mismatch between `action` and the operation the spec defines for its method
+/// and path; empty when the action conforms.
+pub fn check(action: &Action) -> Vec<Mismatch> {
+    let mut problems = Vec::new();
+    match index::find_with_spec(action.api_version, action.method.as_str(), action.path) {
+        None => problems.push(format!(
+            "the {} spec has no operation {} {}",
+            action.api_version,
+            action.method.as_str(),
+            action.path
+        )),
+        Some((spec, op)) => {
+            check_path_template(action, &mut problems);
+            check_params(action, spec, op, &mut problems);
+            check_required_by_spec(action, op, &mut problems);
+            check_body(action, spec, op, &mut problems);
+            check_response(action, spec, op, &mut problems);
+            check_scope(action, op, &mut problems);
+        }
+    }
+    problems
+        .into_iter()
+        .map(|problem| Mismatch {
+            action: action.id,
+            problem,
+        })
+        .collect()
+}
+
+fn check_path_template(action: &Action, problems: &mut Vec<String>) {
+    for placeholder in action.path.split('{').skip(1).filter_map(|rest| rest.split('}').next()) {
+        let filled = action.params.iter().any(|p| p.required && p.wire.is_path(placeholder));
+        if !filled {
+            problems.push(format!(
+                "path placeholder {{{placeholder}}} has no required path parameter"
+            ));
+        }
+    }
+}
+
+/// Whether a value of our type can be sent where the spec expects `spec_type`
+/// (with `items_type` for arrays, which also take a single value).
+fn compatible(ours: ParamType, spec_type: Option<&str>, items_type: Option<&str>) -> bool {
+    let scalar_ok = |t: Option<&str>| match (ours, t) {
+        (_, None) => true,
+        (ParamType::Integer, Some(t)) => matches!(t, "integer" | "number" | "string"),
+        (ParamType::Number, Some(t)) => matches!(t, "number" | "string"),
+        (ParamType::String | ParamType::Email, Some(t)) => t == "string",
+    };
+    match spec_type {
+        Some("array") => scalar_ok(items_type),
+        other => scalar_ok(other),
+    }
+}
+
+fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
+    for param in action.params {
+        match param.wire {
+            Wire::Path(name) | Wire::Query(name) => {
+                let location = if matches!(param.wire, Wire::Path(_)) {
+                    ParamLocation::Path
+                } else {
+                    ParamLocation::Query
+                };
+                check_wire_param(param.key, name, location, param.ty, op, problems);
+                if let Some(spec_param) = op.parameter(name, location) {
+                    check_choices_in_enum(
+                        param.key,
+                        param.choices.iter().map(|c| c.value.to_json()),
+                        spec_param,
+                        problems,
+                    );
+                }
+            }
+            Wire::ChoiceQuery => {
+                for choice in param.choices {
+                    for pair in choice.query {
+                        let Some(spec_param) = op.parameter(pair.name, ParamLocation::Query) else {
+                            problems.push(format!(
+                                "choice `{}` of `{}` sends query `{}`, which the spec does not define",
+                                choice.label, param.key, pair.name
+                            ));
+                            continue;
+                        };
+                        check_literal(param.key, pair.name, pair.value, spec_param, problems);
+                    }
+                }
+            }
+            Wire::Body(pointer) => check_body_field(action, param.key, pointer, param.ty, spec, op, problems),
+        }
+    }
+    for pair in action.fixed_query {
+        match op.parameter(pair.name, ParamLocation::Query) {
+            None => problems.push(format!("fixed query `{}` is not a parameter in the spec", pair.name)),
+            Some(spec_param) => check_literal("(fixed)", pair.name, pair.value, spec_param, problems),
+        }
+    }
+}
+
+fn check_wire_param(
+    key: &str,
+    name: &str,
+    location: ParamLocation,
+    ty: ParamType,
+    op: &Operation,
+    problems: &mut Vec<String>,
+) {
+    let Some(spec_param) = op.parameter(name, location) else {
+        problems.push(format!(
+            "`{key}` is sent as {location:?} parameter `{name}`, which the spec does not define"
+        ));
+        return;
+    };
+    if !compatible(ty, spec_param.type_name.as_deref(), spec_param.items_type.as_deref()) {
+        problems.push(format!(
+            "`{key}` is {ty:?} but the spec's {location:?} parameter `{name}` is {}",
+            describe_type(spec_param.type_name.as_deref(), spec_param.items_type.as_deref())
+        ));
+    }
+}
+
+fn describe_type(type_name: Option<&str>, items: Option<&str>) -> String {
+    match (type_name, items) {
+        (Some("array"), Some(items)) => format!("an array of {items}"),
+        (Some(t), _) => t.to_owned(),
+        (None, _) => "untyped".to_owned(),
+    }
+}
+
+fn check_choices_in_enum(
+    key: &str,
+    values: impl Iterator<Item = Value>,
+    spec_param: &index::Parameter,
+    problems: &mut Vec<String>,
+) {
+    let Some(allowed) = &spec_param.enum_values else { return };
+    for value in values {
+        if !allowed.iter().any(|a| same_literal(a, &value)) {
+            problems.push(format!(
+                "`{key}` offers {value}, which `{}` does not allow",
+                spec_param.name
+            ));
+        }
+    }
+}
+
+fn same_literal(a: &Value, b: &Value) -> bool {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    text(a) == text(b)
+}
+
+fn check_literal(key: &str, name: &str, value: &str, spec_param: &index::Parameter, problems: &mut Vec<String>) {
+    check_choices_in_enum(key, std::iter::once(Value::from(value)), spec_param, problems);
+    let fits = match spec_param.type_name.as_deref() {
+        Some("boolean") => matches!(value, "true" | "false"),
+        Some("integer") => value.parse::<i64>().is_ok(),
+        Some("number") => value.parse::<f64>().is_ok(),
+        _ => true,
+    };
+    if !fits {
+        problems.push(format!(
+            "`{key}` sends `{name}={value}`, which is not a {:?}",
+            spec_param.type_name
+        ));
+    }
+}
+
+/// The schema of the body object (the array's item, for array bodies).
+fn body_object(spec: &SpecIndex, op: &Operation) -> Option<Value> {
+    let body = op.request_body.as_ref()?;
+    let schema = spec.resolve(body.schema.as_ref()?);
+    if body.is_array {
+        schema.get("items").map(|items| spec.resolve(items))
+    } else {
+        Some(schema)
+    }
+}
+
+fn check_body_field(
+    action: &Action,
+    key: &str,
+    pointer: &str,
+    ty: ParamType,
+    spec: &SpecIndex,
+    op: &Operation,
+    problems: &mut Vec<String>,
+) {
+    if action.body == BodyShape::None {
+        problems.push(format!("`{key}` goes in the body, but the action sends no body"));
+        return;
+    }
+    let Some(mut schema) = body_object(spec, op) else {
+        problems.push(format!(
+            "`{key}` goes in the body, but the spec's operation takes no JSON body"
+        ));
+        return;
+    };
+    for segment in pointer.trim_start_matches('/').split('/') {
+        let Some((_, field)) = properties(spec, &schema).into_iter().find(|(name, _)| name == segment) else {
+            problems.push(format!(
+                "`{key}` is sent as body field `{pointer}`, which the spec's body does not define"
+            ));
+            return;
+        };
+        schema = spec.resolve(&field);
+    }
+    let spec_type = schema.get("type").and_then(Value::as_str);
+    let items_type = schema.pointer("/items/type").and_then(Value::as_str);
+    if !compatible(ty, spec_type, items_type) {
+        problems.push(format!(
+            "`{key}` is {ty:?} but body field `{pointer}` is {}",
+            describe_type(spec_type, items_type)
+        ));
+    }
+}
+
+fn check_required_by_spec(action: &Action, op: &Operation, problems: &mut Vec<String>) {
+    for spec_param in op.parameters.iter().filter(|p| p.required) {
+        let provided = match spec_param.location {
+            ParamLocation::Path => action
+                .params
+                .iter()
+                .any(|p| p.required && p.wire.is_path(&spec_param.name)),
+            ParamLocation::Query => {
+                action
+                    .params
+                    .iter()
+                    .any(|p| p.required && p.wire.is_query(&spec_param.name))
+                    || action.fixed_query.iter().any(|q| q.name == spec_param.name)
+            }
+            ParamLocation::Header | ParamLocation::Cookie => true,
+        };
+        if !provided {
+            problems.push(format!(
+                "the spec requires {:?} parameter `{}`, which no required parameter provides",
+                spec_param.location, spec_param.name
+            ));
+        }
+    }
+}
+
+fn check_body(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
+    let spec_body = op.request_body.as_ref();
+    match (action.body, spec_body) {
+        (BodyShape::None, Some(body)) if body.required => problems.push("the spec requires a request body".into()),
+        (BodyShape::Object | BodyShape::ArrayOfOne, None) => {
+            problems.push("the action sends a body, but the spec's operation takes none".into())
+        }
+        (BodyShape::Object, Some(body)) if body.is_array => {
+            problems.push("the spec's body is a JSON array, but the action sends an object".into())
+        }
+        (BodyShape::ArrayOfOne, Some(body)) if !body.is_array => {
+            problems.push("the action sends an array, but the spec's body is an object".into())
+        }
+        _ => {}
+    }
+    let Some(body) = spec_body else { return };
+    if action.body == BodyShape::None {
+        return;
+    }
+    for field in &body.required_fields {
+        let pointer = format!("/{field}");
+        let provided = action
+            .params
+            .iter()
+            .any(|p| p.wire.is_body(&pointer) && (p.required || p.default.is_some()));
+        if !provided {
+            problems.push(format!(
+                "the spec requires body field `{field}`, which no required parameter or default provides"
+            ));
+        }
+    }
+    if body_object(spec, op).is_none() {
+        problems.push("the spec's request body has no JSON schema".into());
+    }
+}
+
+fn check_response(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
+    let Some(response) = &op.response else {
+        problems.push("the spec lists no success response".into());
+        return;
+    };
+    let schema = response.schema.as_ref().map(|s| spec.resolve(s));
+    match action.response {
+        ResponseShape::Deleted => {
+            if response.status != 204 {
+                problems.push(format!(
+                    "a delete expects 204 No Content, the spec answers {}",
+                    response.status
+                ));
+            }
+        }
+        ResponseShape::V3Data | ResponseShape::V3FirstOfData => {
+            let has_data = schema
+                .as_ref()
+                .is_some_and(|s| properties(spec, s).iter().any(|(name, _)| name == "data"));
+            if !has_data {
+                problems.push("expects a V3 `{data}` envelope, but the spec's response has no `data`".into());
+            }
+        }
+        ResponseShape::Body => {
+            if schema.is_none() {
+                problems.push("expects a JSON body, but the spec's response has none".into());
+            }
+        }
+    }
+}
+
+fn check_scope(action: &Action, op: &Operation, problems: &mut Vec<String>) {
+    if !op.scopes.allows(action.scope.name) {
+        problems.push(format!(
+            "scope `{}` does not allow this operation; the spec lists {:?}",
+            action.scope.name,
+            op.scopes.read_only.iter().chain(&op.scopes.modify).collect::<Vec<_>>()
+        ));
+    }
+    if action.is_read() && !op.scopes.read_only.iter().any(|s| s == action.scope.name) {
+        problems.push(format!(
+            "a read should need only a read-only scope, not `{}` (spec: {:?})",
+            action.scope.name, op.scopes.read_only
+        ));
+    }
+}

@@ -1,0 +1,294 @@
+//! The types an action is made of. Everything here is plain data: the executor interprets
+//! it, and behaviour the data cannot express becomes a new variant of one of these enums.
+
+use bigcommerce_api::ApiVersion;
+use serde::Serialize;
+
+/// One thing the BigCommerce node can do, such as `get_order`.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Action {
+    /// Stable id, as stored in workflows (`get_orders`).
+    pub id: &'static str,
+    /// The resource group it is listed under.
+    pub resource: Resource,
+    /// Label shown in the action picker.
+    pub title: &'static str,
+    /// What it does, from the product docs.
+    pub description: &'static str,
+    /// List, single record, create, update or delete.
+    pub kind: ActionKind,
+    /// V2 or V3 REST API.
+    pub api_version: ApiVersion,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template below `/stores/{hash}/{version}`, as in BigCommerce's spec.
+    pub path: &'static str,
+    /// The parameters the user fills in.
+    pub params: &'static [Param],
+    /// Query pairs the action always sends (`include=variants` for get inventory).
+    pub fixed_query: &'static [QueryPair],
+    /// The OAuth scope the action needs.
+    pub scope: Scope,
+    /// How the API pages the results.
+    pub pagination: Pagination,
+    /// How the request body is shaped.
+    pub body: BodyShape,
+    /// How the response becomes the step's `data`.
+    pub response: ResponseShape,
+    /// The record a single-record action is about, for not-found messages.
+    pub record: Option<Record>,
+}
+
+/// The resource groups of the action picker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Resource {
+    /// Catalog products.
+    Products,
+    /// Orders (V2).
+    Orders,
+    /// Customers (V3).
+    Customers,
+    /// Catalog categories.
+    Categories,
+    /// Product inventory levels.
+    Inventory,
+}
+
+/// What kind of operation an action is; decides filters versus parameter form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// A paginated list with filters.
+    List,
+    /// One record by ID.
+    Get,
+    /// Creates a record.
+    Create,
+    /// Updates a record.
+    Update,
+    /// Deletes a record.
+    Delete,
+}
+
+/// HTTP methods the actions use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// An OAuth scope with its control-panel label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// The scope as BigCommerce names it (`store_v2_orders_read_only`).
+    pub name: &'static str,
+    /// What the control panel calls it (`Orders — Read-Only`).
+    pub label: &'static str,
+}
+
+/// How a list is paged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pagination {
+    /// Not a list.
+    None,
+    /// V3 `page` and `limit`, with `meta.pagination` in the response.
+    V3Pages,
+    /// V2 `page` and `limit`; a page past the end is `204 No Content`.
+    V2Pages,
+}
+
+/// The shape of the request body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyShape {
+    /// No body.
+    None,
+    /// One JSON object built from the body parameters.
+    Object,
+    /// A JSON array holding that one object (V3 customers take arrays).
+    ArrayOfOne,
+}
+
+/// How the response becomes the step's `data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseShape {
+    /// The JSON body as it is (V2).
+    Body,
+    /// The `data` member of a V3 envelope.
+    V3Data,
+    /// The single element of a V3 `data` array, or not-found when it is empty.
+    V3FirstOfData,
+    /// `204 No Content`: `data` is `{"id": <the ID>, "deleted": true}`.
+    Deleted,
+}
+
+/// The record a single-record action is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// Lower-case noun for messages (`order`).
+    pub noun: &'static str,
+    /// The parameter that holds its ID (`orderId`).
+    pub id_param: &'static str,
+}
+
+/// A query parameter with a fixed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueryPair {
+    /// Name on the wire.
+    pub name: &'static str,
+    /// Value on the wire.
+    pub value: &'static str,
+}
+
+/// One field of an action's form.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Param {
+    /// The key the user (and the workflow file) uses, such as `orderId`.
+    pub key: &'static str,
+    /// Human label.
+    pub title: &'static str,
+    /// Help text under the field.
+    pub help: &'static str,
+    /// Placeholder text, often a template example.
+    pub placeholder: Option<&'static str>,
+    /// Where the value goes on the wire.
+    pub wire: Wire,
+    /// The value's type.
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    /// Whether the action cannot run without it.
+    pub required: bool,
+    /// Value used when the user leaves it empty (sent on the wire).
+    pub default: Option<Literal>,
+    /// Allowed values with labels; empty when any value of the type is allowed.
+    pub choices: &'static [Choice],
+    /// Inclusive minimum for numbers.
+    pub minimum: Option<i64>,
+    /// Inclusive maximum for numbers.
+    pub maximum: Option<i64>,
+    /// Longest allowed text.
+    pub max_length: Option<u32>,
+    /// Whether `{{…}}` templates are rendered in this field.
+    pub templatable: bool,
+    /// Filter (list actions) or form field (single-record actions).
+    pub section: Section,
+}
+
+/// Where a parameter's value goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+pub enum Wire {
+    /// A `{name}` in the path template.
+    Path(&'static str),
+    /// A query parameter of that name.
+    Query(&'static str),
+    /// A JSON pointer into the body object (`/status_id`).
+    Body(&'static str),
+    /// The chosen [`Choice`]'s `query` pairs are sent (one user field, several API filters).
+    ChoiceQuery,
+}
+
+impl Wire {
+    /// Whether this is the path placeholder `name`.
+    pub fn is_path(&self, name: &str) -> bool {
+        matches!(self, Self::Path(n) if *n == name)
+    }
+
+    /// Whether this is the query parameter `name`.
+    pub fn is_query(&self, name: &str) -> bool {
+        matches!(self, Self::Query(n) if *n == name)
+    }
+
+    /// Whether this is the body field at `pointer`.
+    pub fn is_body(&self, pointer: &str) -> bool {
+        matches!(self, Self::Body(p) if *p == pointer)
+    }
+}
+
+/// Types a parameter can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    /// A whole number.
+    Integer,
+    /// Any number (prices, weights).
+    Number,
+    /// Text.
+    String,
+    /// An email address.
+    Email,
+}
+
+/// Where the field shows in the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// A filter of a list action.
+    Filters,
+    /// A field of a single-record action's parameter form.
+    Form,
+}
+
+/// A constant value in the registry (a default or a choice).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// A whole number.
+    Int(i64),
+    /// Text.
+    Str(&'static str),
+}
+
+impl Literal {
+    /// The value as JSON.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Self::Int(i) => i.into(),
+            Self::Str(s) => s.into(),
+        }
+    }
+}
+
+/// One allowed value of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Choice {
+    /// The value stored in the workflow.
+    pub value: Literal,
+    /// The label shown to the user.
+    pub label: &'static str,
+    /// For [`Wire::ChoiceQuery`]: the query pairs this choice sends.
+    pub query: &'static [QueryPair],
+}
+
+impl Action {
+    /// The parameter with this key.
+    pub fn param(&self, key: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.key == key)
+    }
+
+    /// Whether the action only reads.
+    pub fn is_read(&self) -> bool {
+        self.method == Method::Get
+    }
+}

@@ -1,0 +1,867 @@
+//! The 18 actions of the BigCommerce node, as data. Ids, keys and labels follow the
+//! product documentation (`bigcommerce-node.md`); methods, paths and wire names follow
+//! BigCommerce's spec, which the conformance test checks.
+
+use bigcommerce_api::ApiVersion::{V2, V3};
+
+use crate::model::{
+    Action, ActionKind, BodyShape, Choice, Literal, Method, Pagination, Param, ParamType, QueryPair, Record, Resource,
+    ResponseShape, Scope, Section, Wire,
+};
+
+/// Products — Read-Only.
+pub const PRODUCTS_READ: Scope = Scope {
+    name: "store_v2_products_read_only",
+    label: "Products — Read-Only",
+};
+/// Products — Modify.
+pub const PRODUCTS_MODIFY: Scope = Scope {
+    name: "store_v2_products",
+    label: "Products — Modify",
+};
+/// Orders — Read-Only.
+pub const ORDERS_READ: Scope = Scope {
+    name: "store_v2_orders_read_only",
+    label: "Orders — Read-Only",
+};
+/// Orders — Modify.
+pub const ORDERS_MODIFY: Scope = Scope {
+    name: "store_v2_orders",
+    label: "Orders — Modify",
+};
+/// Customers — Read-Only.
+pub const CUSTOMERS_READ: Scope = Scope {
+    name: "store_v2_customers_read_only",
+    label: "Customers — Read-Only",
+};
+/// Customers — Modify.
+pub const CUSTOMERS_MODIFY: Scope = Scope {
+    name: "store_v2_customers",
+    label: "Customers — Modify",
+};
+
+/// The largest page BigCommerce serves.
+pub const MAX_PER_PAGE: i64 = 250;
+
+/// The order statuses of the product docs (`status_id` 0–14).
+pub const ORDER_STATUSES: &[Choice] = &[
+    status(0, "Incomplete"),
+    status(1, "Pending"),
+    status(2, "Shipped"),
+    status(3, "Partially Shipped"),
+    status(4, "Refunded"),
+    status(5, "Cancelled"),
+    status(6, "Declined"),
+    status(7, "Awaiting Payment"),
+    status(8, "Awaiting Pickup"),
+    status(9, "Awaiting Shipment"),
+    status(10, "Completed"),
+    status(11, "Awaiting Fulfillment"),
+    status(12, "Manual Verification Required"),
+    status(13, "Disputed"),
+    status(14, "Partially Refunded"),
+];
+
+const fn status(id: i64, label: &'static str) -> Choice {
+    Choice {
+        value: Literal::Int(id),
+        label,
+        query: &[],
+    }
+}
+
+/// A templatable, optional form field; the helpers below adjust it.
+const fn field(key: &'static str, title: &'static str, help: &'static str, wire: Wire, ty: ParamType) -> Param {
+    Param {
+        key,
+        title,
+        help,
+        placeholder: None,
+        wire,
+        ty,
+        required: false,
+        default: None,
+        choices: &[],
+        minimum: None,
+        maximum: None,
+        max_length: None,
+        templatable: true,
+        section: Section::Form,
+    }
+}
+
+/// A required record ID: a positive integer, typed or referenced from an earlier step.
+const fn record_id(key: &'static str, title: &'static str, wire: Wire, placeholder: &'static str) -> Param {
+    Param {
+        required: true,
+        minimum: Some(1),
+        placeholder: Some(placeholder),
+        ..field(
+            key,
+            title,
+            "Provide the ID directly or reference it from a previous step using {{stepName.data.id}}.",
+            wire,
+            ParamType::Integer,
+        )
+    }
+}
+
+const PAGE: Param = Param {
+    minimum: Some(1),
+    section: Section::Filters,
+    placeholder: Some("1"),
+    ..field(
+        "page",
+        "Page",
+        "Which page of results to fetch, starting at 1.",
+        Wire::Query("page"),
+        ParamType::Integer,
+    )
+};
+
+const PER_PAGE: Param = Param {
+    minimum: Some(1),
+    maximum: Some(MAX_PER_PAGE),
+    section: Section::Filters,
+    placeholder: Some("50"),
+    ..field(
+        "per_page",
+        "Per page",
+        "How many results per page, at most 250. BigCommerce returns 50 when this is empty.",
+        Wire::Query("limit"),
+        ParamType::Integer,
+    )
+};
+
+const PRODUCT_ID: Param = record_id(
+    "productId",
+    "Product ID",
+    Wire::Path("product_id"),
+    "{{getProducts.data.[0].id}}",
+);
+const ORDER_ID: Param = record_id(
+    "orderId",
+    "Order ID",
+    Wire::Path("order_id"),
+    "{{getOrders.data.[0].id}}",
+);
+
+const fn customer_id(wire: Wire) -> Param {
+    record_id("customerId", "Customer ID", wire, "{{getCustomers.data.[0].id}}")
+}
+
+const PRODUCT_RECORD: Option<Record> = Some(Record {
+    noun: "product",
+    id_param: "productId",
+});
+const ORDER_RECORD: Option<Record> = Some(Record {
+    noun: "order",
+    id_param: "orderId",
+});
+const CUSTOMER_RECORD: Option<Record> = Some(Record {
+    noun: "customer",
+    id_param: "customerId",
+});
+
+const fn body_text(key: &'static str, title: &'static str, help: &'static str, pointer: &'static str) -> Param {
+    field(key, title, help, Wire::Body(pointer), ParamType::String)
+}
+
+const PRICE_HELP: &str = "The product's price in the store's default currency, such as 19.99.";
+const INVENTORY_HELP: &str =
+    "Units in stock. BigCommerce applies it when the product tracks inventory at product level.";
+const WARNING_HELP: &str = "BigCommerce flags the product as low on stock at or below this level.";
+
+const VISIBILITY: &[Choice] = &[
+    Choice {
+        value: Literal::Str("any"),
+        label: "Any",
+        query: &[],
+    },
+    Choice {
+        value: Literal::Str("visible"),
+        label: "Visible",
+        query: &[QueryPair {
+            name: "is_visible",
+            value: "true",
+        }],
+    },
+    Choice {
+        value: Literal::Str("hidden"),
+        label: "Hidden",
+        query: &[QueryPair {
+            name: "is_visible",
+            value: "false",
+        }],
+    },
+    Choice {
+        value: Literal::Str("preorder"),
+        label: "Pre-order",
+        query: &[QueryPair {
+            name: "availability",
+            value: "preorder",
+        }],
+    },
+];
+
+const PRODUCT_TYPES: &[Choice] = &[
+    Choice {
+        value: Literal::Str("physical"),
+        label: "Physical",
+        query: &[],
+    },
+    Choice {
+        value: Literal::Str("digital"),
+        label: "Digital",
+        query: &[],
+    },
+];
+
+const CUSTOMER_PROFILE: [Param; 6] = [
+    Param {
+        max_length: Some(100),
+        ..body_text("first_name", "First name", "The customer's first name.", "/first_name")
+    },
+    Param {
+        max_length: Some(100),
+        ..body_text("last_name", "Last name", "The customer's last name.", "/last_name")
+    },
+    Param {
+        max_length: Some(255),
+        ty: ParamType::Email,
+        ..body_text(
+            "email",
+            "Email",
+            "The customer's email address; unique within the store.",
+            "/email",
+        )
+    },
+    Param {
+        max_length: Some(255),
+        ..body_text("company", "Company", "The customer's company.", "/company")
+    },
+    Param {
+        max_length: Some(50),
+        ..body_text("phone", "Phone", "The customer's phone number.", "/phone")
+    },
+    Param {
+        minimum: Some(0),
+        ..field(
+            "customer_group_id",
+            "Customer group ID",
+            "The customer group the customer belongs to (0 for none).",
+            Wire::Body("/customer_group_id"),
+            ParamType::Integer,
+        )
+    },
+];
+
+const fn required(param: Param) -> Param {
+    Param {
+        required: true,
+        ..param
+    }
+}
+
+/// Every action, in the order of the product docs.
+pub const ACTIONS: &[Action] = &[
+    Action {
+        id: "get_products",
+        resource: Resource::Products,
+        title: "Get all products",
+        description: "Fetches a paginated list of products from your catalog.",
+        kind: ActionKind::List,
+        api_version: V3,
+        method: Method::Get,
+        path: "/catalog/products",
+        params: &[
+            PER_PAGE,
+            PAGE,
+            Param {
+                section: Section::Filters,
+                placeholder: Some("t-shirt"),
+                ..field(
+                    "keyword",
+                    "Search keyword",
+                    "Matches product names, descriptions and SKUs.",
+                    Wire::Query("keyword"),
+                    ParamType::String,
+                )
+            },
+            Param {
+                section: Section::Filters,
+                choices: VISIBILITY,
+                default: Some(Literal::Str("any")),
+                templatable: false,
+                ..field(
+                    "visibility",
+                    "Visibility",
+                    "Any, only visible, only hidden, or only pre-order products.",
+                    Wire::ChoiceQuery,
+                    ParamType::String,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_READ,
+        pagination: Pagination::V3Pages,
+        body: BodyShape::None,
+        response: ResponseShape::V3Data,
+        record: None,
+    },
+    Action {
+        id: "get_product",
+        resource: Resource::Products,
+        title: "Get product",
+        description: "Fetches a single product by ID.",
+        kind: ActionKind::Get,
+        api_version: V3,
+        method: Method::Get,
+        path: "/catalog/products/{product_id}",
+        params: &[PRODUCT_ID],
+        fixed_query: &[],
+        scope: PRODUCTS_READ,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::V3Data,
+        record: PRODUCT_RECORD,
+    },
+    Action {
+        id: "create_product",
+        resource: Resource::Products,
+        title: "Create product",
+        description: "Creates a new product.",
+        kind: ActionKind::Create,
+        api_version: V3,
+        method: Method::Post,
+        path: "/catalog/products",
+        params: &[
+            Param {
+                max_length: Some(250),
+                placeholder: Some("Classic T-shirt"),
+                ..required(body_text(
+                    "name",
+                    "Name",
+                    "The product name; unique within the store.",
+                    "/name",
+                ))
+            },
+            Param {
+                minimum: Some(0),
+                placeholder: Some("19.99"),
+                ..required(field(
+                    "price",
+                    "Price",
+                    PRICE_HELP,
+                    Wire::Body("/price"),
+                    ParamType::Number,
+                ))
+            },
+            Param {
+                choices: PRODUCT_TYPES,
+                default: Some(Literal::Str("physical")),
+                templatable: false,
+                ..field(
+                    "type",
+                    "Type",
+                    "Physical or digital. BigCommerce requires it; physical when empty.",
+                    Wire::Body("/type"),
+                    ParamType::String,
+                )
+            },
+            Param {
+                minimum: Some(0),
+                default: Some(Literal::Int(0)),
+                ..field(
+                    "weight",
+                    "Weight",
+                    "In the store's weight unit. BigCommerce requires it; 0 when empty.",
+                    Wire::Body("/weight"),
+                    ParamType::Number,
+                )
+            },
+            body_text(
+                "description",
+                "Description",
+                "The product description; HTML is allowed.",
+                "/description",
+            ),
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::Object,
+        response: ResponseShape::V3Data,
+        record: None,
+    },
+    Action {
+        id: "update_product",
+        resource: Resource::Products,
+        title: "Update product",
+        description: "Updates an existing product.",
+        kind: ActionKind::Update,
+        api_version: V3,
+        method: Method::Put,
+        path: "/catalog/products/{product_id}",
+        params: &[
+            PRODUCT_ID,
+            Param {
+                minimum: Some(0),
+                ..field("price", "Price", PRICE_HELP, Wire::Body("/price"), ParamType::Number)
+            },
+            Param {
+                minimum: Some(0),
+                ..field(
+                    "inventory_level",
+                    "Inventory level",
+                    INVENTORY_HELP,
+                    Wire::Body("/inventory_level"),
+                    ParamType::Integer,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::Object,
+        response: ResponseShape::V3Data,
+        record: PRODUCT_RECORD,
+    },
+    Action {
+        id: "delete_product",
+        resource: Resource::Products,
+        title: "Delete product",
+        description: "Permanently deletes a product.",
+        kind: ActionKind::Delete,
+        api_version: V3,
+        method: Method::Delete,
+        path: "/catalog/products/{product_id}",
+        params: &[PRODUCT_ID],
+        fixed_query: &[],
+        scope: PRODUCTS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::Deleted,
+        record: PRODUCT_RECORD,
+    },
+    Action {
+        id: "get_orders",
+        resource: Resource::Orders,
+        title: "Get all orders",
+        description: "Fetches a paginated list of orders. You can filter by order status.",
+        kind: ActionKind::List,
+        api_version: V2,
+        method: Method::Get,
+        path: "/orders",
+        params: &[
+            Param {
+                section: Section::Filters,
+                choices: ORDER_STATUSES,
+                minimum: Some(0),
+                maximum: Some(14),
+                templatable: false,
+                ..field(
+                    "status_id",
+                    "Status",
+                    "Only orders in this status; all statuses when empty.",
+                    Wire::Query("status_id"),
+                    ParamType::Integer,
+                )
+            },
+            PAGE,
+            PER_PAGE,
+        ],
+        fixed_query: &[],
+        scope: ORDERS_READ,
+        pagination: Pagination::V2Pages,
+        body: BodyShape::None,
+        response: ResponseShape::Body,
+        record: None,
+    },
+    Action {
+        id: "get_order",
+        resource: Resource::Orders,
+        title: "Get order",
+        description: "Fetches a single order by ID.",
+        kind: ActionKind::Get,
+        api_version: V2,
+        method: Method::Get,
+        path: "/orders/{order_id}",
+        params: &[ORDER_ID],
+        fixed_query: &[],
+        scope: ORDERS_READ,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::Body,
+        record: ORDER_RECORD,
+    },
+    Action {
+        id: "update_order",
+        resource: Resource::Orders,
+        title: "Update order",
+        description: "Updates an order. Most commonly used to change order status.",
+        kind: ActionKind::Update,
+        api_version: V2,
+        method: Method::Put,
+        path: "/orders/{order_id}",
+        params: &[
+            ORDER_ID,
+            Param {
+                choices: ORDER_STATUSES,
+                minimum: Some(0),
+                maximum: Some(14),
+                templatable: false,
+                ..field(
+                    "status_id",
+                    "Status",
+                    "The order's new status.",
+                    Wire::Body("/status_id"),
+                    ParamType::Integer,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: ORDERS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::Object,
+        response: ResponseShape::Body,
+        record: ORDER_RECORD,
+    },
+    Action {
+        id: "delete_order",
+        resource: Resource::Orders,
+        title: "Delete order",
+        description: "Deletes an order.",
+        kind: ActionKind::Delete,
+        api_version: V2,
+        method: Method::Delete,
+        path: "/orders/{order_id}",
+        params: &[ORDER_ID],
+        fixed_query: &[],
+        scope: ORDERS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::Deleted,
+        record: ORDER_RECORD,
+    },
+    Action {
+        id: "get_customers",
+        resource: Resource::Customers,
+        title: "Get all customers",
+        description: "Fetches a paginated list of customers. Filter by keyword or customer group ID.",
+        kind: ActionKind::List,
+        api_version: V3,
+        method: Method::Get,
+        path: "/customers",
+        params: &[
+            Param {
+                section: Section::Filters,
+                placeholder: Some("Smith"),
+                ..field(
+                    "keyword",
+                    "Keyword",
+                    "Customers whose name contains this text.",
+                    Wire::Query("name:like"),
+                    ParamType::String,
+                )
+            },
+            Param {
+                section: Section::Filters,
+                minimum: Some(0),
+                ..field(
+                    "customer_group_id",
+                    "Customer group ID",
+                    "Only customers in this group.",
+                    Wire::Query("customer_group_id:in"),
+                    ParamType::Integer,
+                )
+            },
+            PAGE,
+            PER_PAGE,
+        ],
+        fixed_query: &[],
+        scope: CUSTOMERS_READ,
+        pagination: Pagination::V3Pages,
+        body: BodyShape::None,
+        response: ResponseShape::V3Data,
+        record: None,
+    },
+    Action {
+        id: "get_customer",
+        resource: Resource::Customers,
+        title: "Get customer",
+        description: "Fetches a single customer by ID.",
+        kind: ActionKind::Get,
+        api_version: V3,
+        method: Method::Get,
+        path: "/customers",
+        params: &[customer_id(Wire::Query("id:in"))],
+        fixed_query: &[],
+        scope: CUSTOMERS_READ,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::V3FirstOfData,
+        record: CUSTOMER_RECORD,
+    },
+    Action {
+        id: "create_customer",
+        resource: Resource::Customers,
+        title: "Create customer",
+        description: "Creates a new customer.",
+        kind: ActionKind::Create,
+        api_version: V3,
+        method: Method::Post,
+        path: "/customers",
+        params: &[
+            required(CUSTOMER_PROFILE[0]),
+            required(CUSTOMER_PROFILE[1]),
+            required(CUSTOMER_PROFILE[2]),
+            CUSTOMER_PROFILE[3],
+            CUSTOMER_PROFILE[4],
+            CUSTOMER_PROFILE[5],
+        ],
+        fixed_query: &[],
+        scope: CUSTOMERS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::ArrayOfOne,
+        response: ResponseShape::V3FirstOfData,
+        record: None,
+    },
+    Action {
+        id: "update_customer",
+        resource: Resource::Customers,
+        title: "Update customer",
+        description: "Updates a customer.",
+        kind: ActionKind::Update,
+        api_version: V3,
+        method: Method::Put,
+        path: "/customers",
+        params: &[
+            customer_id(Wire::Body("/id")),
+            CUSTOMER_PROFILE[0],
+            CUSTOMER_PROFILE[1],
+            CUSTOMER_PROFILE[2],
+            CUSTOMER_PROFILE[3],
+            CUSTOMER_PROFILE[4],
+            CUSTOMER_PROFILE[5],
+        ],
+        fixed_query: &[],
+        scope: CUSTOMERS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::ArrayOfOne,
+        response: ResponseShape::V3FirstOfData,
+        record: CUSTOMER_RECORD,
+    },
+    Action {
+        id: "delete_customer",
+        resource: Resource::Customers,
+        title: "Delete customer",
+        description: "Deletes a customer.",
+        kind: ActionKind::Delete,
+        api_version: V3,
+        method: Method::Delete,
+        path: "/customers",
+        params: &[customer_id(Wire::Query("id:in"))],
+        fixed_query: &[],
+        scope: CUSTOMERS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::Deleted,
+        record: CUSTOMER_RECORD,
+    },
+    Action {
+        id: "get_categories",
+        resource: Resource::Categories,
+        title: "Get all categories",
+        description: "Fetches all categories from your catalog. No parameters required.",
+        kind: ActionKind::List,
+        api_version: V3,
+        method: Method::Get,
+        path: "/catalog/categories",
+        params: &[
+            PAGE,
+            Param {
+                default: Some(Literal::Int(MAX_PER_PAGE)),
+                placeholder: Some("250"),
+                ..PER_PAGE
+            },
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_READ,
+        pagination: Pagination::V3Pages,
+        body: BodyShape::None,
+        response: ResponseShape::V3Data,
+        record: None,
+    },
+    Action {
+        id: "create_category",
+        resource: Resource::Categories,
+        title: "Create category",
+        description: "Creates a new category.",
+        kind: ActionKind::Create,
+        api_version: V3,
+        method: Method::Post,
+        path: "/catalog/categories",
+        params: &[
+            Param {
+                max_length: Some(50),
+                placeholder: Some("Summer sale"),
+                ..required(body_text(
+                    "name",
+                    "Name",
+                    "The category name, as shoppers see it.",
+                    "/name",
+                ))
+            },
+            Param {
+                minimum: Some(0),
+                default: Some(Literal::Int(0)),
+                ..field(
+                    "parent_id",
+                    "Parent category ID",
+                    "The category this one sits under; use 0 for a top-level category.",
+                    Wire::Body("/parent_id"),
+                    ParamType::Integer,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::Object,
+        response: ResponseShape::V3Data,
+        record: None,
+    },
+    Action {
+        id: "get_inventory",
+        resource: Resource::Inventory,
+        title: "Get inventory",
+        description: "Fetches a product including its variant inventory levels.",
+        kind: ActionKind::Get,
+        api_version: V3,
+        method: Method::Get,
+        path: "/catalog/products/{product_id}",
+        params: &[PRODUCT_ID],
+        fixed_query: &[QueryPair {
+            name: "include",
+            value: "variants",
+        }],
+        scope: PRODUCTS_READ,
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::V3Data,
+        record: PRODUCT_RECORD,
+    },
+    Action {
+        id: "update_inventory",
+        resource: Resource::Inventory,
+        title: "Update inventory",
+        description: "Updates the inventory level of a product.",
+        kind: ActionKind::Update,
+        api_version: V3,
+        method: Method::Put,
+        path: "/catalog/products/{product_id}",
+        params: &[
+            PRODUCT_ID,
+            Param {
+                minimum: Some(0),
+                placeholder: Some("100"),
+                ..required(field(
+                    "inventory_level",
+                    "Inventory level",
+                    INVENTORY_HELP,
+                    Wire::Body("/inventory_level"),
+                    ParamType::Integer,
+                ))
+            },
+            Param {
+                minimum: Some(0),
+                ..field(
+                    "inventory_warning_level",
+                    "Inventory warning level",
+                    WARNING_HELP,
+                    Wire::Body("/inventory_warning_level"),
+                    ParamType::Integer,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: PRODUCTS_MODIFY,
+        pagination: Pagination::None,
+        body: BodyShape::Object,
+        response: ResponseShape::V3Data,
+        record: PRODUCT_RECORD,
+    },
+];
+
+/// The action with this id.
+pub fn find(id: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.id == id)
+}
+
+/// Valid ids closest to a mistyped one (edit distance), best first, for "did you mean".
+pub fn nearest_ids(id: &str, how_many: usize) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = ACTIONS.iter().map(|a| (edit_distance(id, a.id), a.id)).collect();
+    scored.sort();
+    scored.into_iter().take(how_many).map(|(_, id)| id).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn there_are_eighteen_actions_with_unique_ids() {
+        let mut ids: Vec<_> = ACTIONS.iter().map(|a| a.id).collect();
+        assert_eq!(ids.len(), 18);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 18);
+    }
+
+    #[test]
+    fn order_statuses_are_the_fifteen_of_the_docs() {
+        assert_eq!(ORDER_STATUSES.len(), 15);
+        assert_eq!(ORDER_STATUSES[0].label, "Incomplete");
+        assert_eq!(ORDER_STATUSES[11].label, "Awaiting Fulfillment");
+        assert_eq!(ORDER_STATUSES[14], status(14, "Partially Refunded"));
+    }
+
+    #[test]
+    fn nearest_ids_suggest_the_likely_action() {
+        assert_eq!(nearest_ids("get_order", 1), ["get_order"]);
+        assert_eq!(nearest_ids("get_ordr", 2), ["get_order", "get_orders"]);
+        assert_eq!(nearest_ids("delete_prodct", 1), ["delete_product"]);
+    }
+
+    #[test]
+    fn required_id_params_are_positive_integers_that_accept_templates() {
+        for action in ACTIONS {
+            for param in action.params.iter().filter(|p| p.key.ends_with("Id")) {
+                assert!(param.required && param.templatable, "{}.{}", action.id, param.key);
+                assert_eq!(
+                    (param.ty, param.minimum),
+                    (ParamType::Integer, Some(1)),
+                    "{}.{}",
+                    action.id,
+                    param.key
+                );
+            }
+        }
+    }
+}

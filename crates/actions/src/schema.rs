@@ -1,0 +1,176 @@
+//! JSON Schemas (draft 2020-12) of the forms the frontend renders.
+//!
+//! Shapes follow what a stock form library renders well (see
+//! `../shared/research/form-schemas.md`): titled enums as `oneOf` of `const` + `title`;
+//! "a number, or a template" as one field typed `["integer", "string"]` with the number
+//! first, a template `pattern` and the numeric bounds; optional fields left out of
+//! `required` instead of nullable; no misleading defaults. What JSON Schema cannot say
+//! travels in `x-` keywords, which stock renderers ignore.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::model::{Action, ActionKind, Param, ParamType, Section};
+use crate::registry::ACTIONS;
+
+/// The JSON Schema dialect of every schema here.
+pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// What a field that holds one whole template looks like: `{{getOrder.data.id}}`.
+pub const TEMPLATE_PATTERN: &str = r"^\s*\{\{.+\}\}\s*$";
+
+/// What a step name looks like: starts with a letter or underscore, no spaces, so that
+/// `{{stepName.data}}` can reference it.
+pub const STEP_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// The longest step name.
+pub const STEP_NAME_MAX_LEN: usize = 64;
+
+/// Whether `name` is a valid step name ([`STEP_NAME_PATTERN`], at most 64 characters).
+pub fn is_valid_step_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let starts_well = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    starts_well && name.len() <= STEP_NAME_MAX_LEN && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The node-level settings every BigCommerce step has, before its action's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(
+    title = "BigCommerce node",
+    description = "A workflow step that runs one BigCommerce action."
+)]
+pub struct NodeConfig {
+    /// A variable name used to reference this node's output in later steps (e.g. getOrders).
+    /// Must start with a letter or underscore, no spaces.
+    #[schemars(
+        title = "Step name",
+        regex(pattern = "^[A-Za-z_][A-Za-z0-9_]*$"),
+        length(min = 1, max = 64)
+    )]
+    pub step_name: String,
+    /// The BigCommerce credential (API access token) saved under Workspace → Credentials.
+    #[schemars(title = "Credential", length(min = 1))]
+    pub credential: String,
+    /// The store hash from your API path, e.g. abc123xyz in /stores/abc123xyz/v3.
+    #[schemars(title = "Store hash", regex(pattern = "^[a-z0-9]+$"), length(min = 1, max = 64))]
+    pub store_hash: String,
+    /// What this node does.
+    #[schemars(title = "Action", schema_with = "action_choices")]
+    pub action: String,
+}
+
+fn action_choices(_: &mut SchemaGenerator) -> Schema {
+    let choices: Vec<Value> = ACTIONS
+        .iter()
+        .map(|a| json!({"const": a.id, "title": a.title}))
+        .collect();
+    json_schema!({"type": "string", "oneOf": choices})
+}
+
+/// The JSON Schema of the node-level form.
+pub fn node_schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<NodeConfig>();
+    schema.to_value()
+}
+
+/// The JSON Schema of one action's parameter form.
+pub fn form_schema(action: &Action) -> Value {
+    let mut properties = Map::new();
+    for param in action.params {
+        properties.insert(param.key.to_owned(), param_schema(param));
+    }
+    let required: Vec<&str> = action.params.iter().filter(|p| p.required).map(|p| p.key).collect();
+    json!({
+        "$schema": DIALECT,
+        "title": action.title,
+        "description": action.description,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+        "x-action": action.id,
+        "x-resource": action.resource,
+        "x-form": if action.kind == ActionKind::List { "filters" } else { "parameters" },
+        "x-scope": {"name": action.scope.name, "label": action.scope.label},
+    })
+}
+
+fn param_schema(param: &Param) -> Value {
+    let mut schema = Map::new();
+    schema.insert("title".into(), param.title.into());
+    schema.insert("description".into(), param.help.into());
+    if param.choices.is_empty() {
+        insert_type(&mut schema, param);
+    } else {
+        let choices: Vec<Value> = param
+            .choices
+            .iter()
+            .map(|c| json!({"const": c.value.to_json(), "title": c.label}))
+            .collect();
+        schema.insert("oneOf".into(), choices.into());
+    }
+    if let Some(default) = param.default {
+        schema.insert("default".into(), default.to_json());
+    }
+    schema.insert("x-templatable".into(), param.templatable.into());
+    schema.insert(
+        "x-section".into(),
+        match param.section {
+            Section::Filters => "filters",
+            Section::Form => "form",
+        }
+        .into(),
+    );
+    if let Some(placeholder) = param.placeholder {
+        schema.insert("x-placeholder".into(), placeholder.into());
+    }
+    Value::Object(schema)
+}
+
+fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
+    let json_type = match param.ty {
+        ParamType::Integer => "integer",
+        ParamType::Number => "number",
+        ParamType::String | ParamType::Email => "string",
+    };
+    let numeric = matches!(param.ty, ParamType::Integer | ParamType::Number);
+    if numeric && param.templatable {
+        // The number first: a form library then sends `42` as a number and
+        // `{{getOrder.data.id}}` as a string, which only the pattern accepts.
+        schema.insert("type".into(), json!([json_type, "string"]));
+        schema.insert("pattern".into(), TEMPLATE_PATTERN.into());
+    } else {
+        schema.insert("type".into(), json_type.into());
+    }
+    if let Some(minimum) = param.minimum {
+        schema.insert("minimum".into(), minimum.into());
+    }
+    if let Some(maximum) = param.maximum {
+        schema.insert("maximum".into(), maximum.into());
+    }
+    if let Some(max_length) = param.max_length {
+        schema.insert("maxLength".into(), max_length.into());
+    }
+    if param.ty == ParamType::Email {
+        // Not `format: email`: a validator that asserts formats would refuse a template.
+        schema.insert("x-format".into(), "email".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_names_start_with_a_letter_or_underscore_and_have_no_spaces() {
+        for good in ["getOrders", "_tmp", "step_2", "A"] {
+            assert!(is_valid_step_name(good), "{good}");
+        }
+        for bad in ["", "2step", "get orders", "get-orders", "a.b", "café", &"a".repeat(65)] {
+            assert!(!is_valid_step_name(bad), "{bad}");
+        }
+    }
+}

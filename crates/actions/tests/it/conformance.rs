@@ -1,0 +1,148 @@
+//! The registry against BigCommerce's own spec (through the generated operation index).
+
+use syncaut_actions::conformance::{Mismatch, check};
+use syncaut_actions::registry::{ORDERS_MODIFY, PRODUCTS_READ};
+use syncaut_actions::{ACTIONS, Action, Literal, Param, ParamType, Wire, find};
+
+fn action(id: &str) -> Action {
+    *find(id).unwrap()
+}
+
+/// A copy of `action` whose parameter `key` is changed by `edit`.
+fn with_param(action: Action, key: &str, edit: impl Fn(&mut Param)) -> Action {
+    let mut params = action.params.to_vec();
+    params.iter_mut().filter(|p| p.key == key).for_each(edit);
+    Action {
+        params: params.leak(),
+        ..action
+    }
+}
+
+fn problems(action: &Action) -> Vec<String> {
+    check(action).into_iter().map(|m| m.to_string()).collect()
+}
+
+#[test]
+fn every_action_conforms_to_the_bigcommerce_spec() {
+    let mismatches: Vec<String> = ACTIONS.iter().flat_map(check).map(|m| m.to_string()).collect();
+    assert!(
+        mismatches.is_empty(),
+        "actions that disagree with BigCommerce's spec:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn a_wrong_path_is_reported_with_the_action() {
+    let doctored = Action {
+        path: "/catalog/product/{product_id}",
+        ..action("get_product")
+    };
+    assert_eq!(
+        check(&doctored),
+        [Mismatch {
+            action: "get_product",
+            problem: "the v3 spec has no operation GET /catalog/product/{product_id}".into()
+        }]
+    );
+}
+
+#[test]
+fn a_wrong_method_is_reported() {
+    let doctored = Action {
+        method: syncaut_actions::Method::Post,
+        ..action("update_order")
+    };
+    assert_eq!(
+        problems(&doctored),
+        ["update_order: the v2 spec has no operation POST /orders/{order_id}"]
+    );
+}
+
+#[test]
+fn an_unknown_query_parameter_is_reported() {
+    let doctored = with_param(action("get_customers"), "keyword", |p| {
+        p.wire = Wire::Query("name:contains")
+    });
+    assert_eq!(
+        problems(&doctored),
+        ["get_customers: `keyword` is sent as Query parameter `name:contains`, which the spec does not define"]
+    );
+}
+
+#[test]
+fn an_incompatible_type_is_reported() {
+    let doctored = with_param(action("get_product"), "productId", |p| p.ty = ParamType::String);
+    assert_eq!(
+        problems(&doctored),
+        ["get_product: `productId` is String but the spec's Path parameter `product_id` is integer"]
+    );
+}
+
+#[test]
+fn an_unknown_body_field_is_reported() {
+    let doctored = with_param(action("update_order"), "status_id", |p| p.wire = Wire::Body("/status"));
+    assert_eq!(
+        problems(&doctored),
+        ["update_order: `status_id` is sent as body field `/status`, which the spec's body does not define"]
+    );
+}
+
+#[test]
+fn a_required_body_field_without_default_is_reported() {
+    let doctored = with_param(action("create_product"), "weight", |p| p.default = None);
+    assert_eq!(
+        problems(&doctored),
+        ["create_product: the spec requires body field `weight`, which no required parameter or default provides"]
+    );
+    let fixed = with_param(doctored, "weight", |p| p.default = Some(Literal::Int(0)));
+    assert!(check(&fixed).is_empty());
+}
+
+#[test]
+fn a_choice_outside_the_spec_enum_is_reported() {
+    let doctored = Action {
+        fixed_query: &[syncaut_actions::QueryPair {
+            name: "include",
+            value: "warehouses",
+        }],
+        ..action("get_inventory")
+    };
+    assert_eq!(
+        problems(&doctored),
+        [r#"get_inventory: `(fixed)` offers "warehouses", which `include` does not allow"#]
+    );
+}
+
+#[test]
+fn an_array_body_sent_as_an_object_is_reported() {
+    let doctored = Action {
+        body: syncaut_actions::BodyShape::Object,
+        ..action("create_customer")
+    };
+    assert_eq!(
+        problems(&doctored),
+        ["create_customer: the spec's body is a JSON array, but the action sends an object"]
+    );
+}
+
+#[test]
+fn a_scope_the_spec_does_not_list_is_reported() {
+    let doctored = Action {
+        scope: PRODUCTS_READ,
+        ..action("get_orders")
+    };
+    let found = problems(&doctored);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("get_orders: scope `store_v2_products_read_only` does not allow this operation"));
+    let over_privileged = Action {
+        scope: ORDERS_MODIFY,
+        ..action("get_orders")
+    };
+    assert_eq!(
+        problems(&over_privileged),
+        [
+            r#"get_orders: a read should need only a read-only scope, not `store_v2_orders` (spec: ["store_v2_orders_read_only"])"#
+        ]
+    );
+}
