@@ -20,7 +20,9 @@ pub mod index;
 mod store;
 
 pub use error::Error;
-pub use store::{API_URL_ENV, ApiVersion, DEFAULT_API_URL, StoreClient, StoreHash, TransportConfig, USER_AGENT};
+pub use store::{
+    API_URL_ENV, ApiVersion, DEFAULT_API_URL, StoreClient, StoreHash, Transport, TransportConfig, USER_AGENT,
+};
 
 /// Re-exported so callers name the same secret type the transport takes.
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,6 +1,7 @@
 //! The shared transport: one configured HTTP client per store.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -149,29 +150,42 @@ impl TransportConfig {
     }
 }
 
-/// The HTTP client of one store: base URLs for V2 and V3, the token header, the user
-/// agent and timeouts. Cheap to clone (the connection pool is shared).
-#[derive(Clone)]
-pub struct StoreClient {
+/// The HTTP side of a process: one connection pool, the user agent and timeouts, shared
+/// by every store and step. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Transport {
     http: reqwest::Client,
-    base_url: String,
-    store_hash: StoreHash,
+    config: TransportConfig,
 }
 
-impl fmt::Debug for StoreClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoreClient")
-            .field("base_url", &self.base_url)
-            .field("store_hash", &self.store_hash)
-            .field("token", &"[redacted]")
-            .finish()
+impl Transport {
+    /// Builds the shared HTTP client.
+    pub fn new(config: &TransportConfig) -> Result<Self, Error> {
+        let http = Self::builder(config).build().map_err(Error::Http)?;
+        Ok(Self {
+            http,
+            config: config.clone(),
+        })
     }
-}
 
-impl StoreClient {
-    /// Builds the client of one store. The token goes straight into a header value
-    /// marked sensitive, so it is redacted wherever headers are printed.
-    pub fn new(config: &TransportConfig, store_hash: StoreHash, token: &SecretString) -> Result<Self, Error> {
+    fn builder(config: &TransportConfig) -> reqwest::ClientBuilder {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(USER_AGENT)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+    }
+
+    /// The configuration this transport was built from.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    /// The client of one store. The token goes straight into a header value marked
+    /// sensitive, so it is redacted wherever headers are printed.
+    pub fn store(&self, store_hash: StoreHash, token: &SecretString) -> Result<StoreClient, Error> {
         let token = token.expose_secret();
         if token.trim().is_empty() {
             return Err(Error::InvalidToken("is empty"));
@@ -179,21 +193,39 @@ impl StoreClient {
         let mut auth = HeaderValue::from_str(token)
             .map_err(|_| Error::InvalidToken("contains characters that cannot be sent in an HTTP header"))?;
         auth.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTH_HEADER, auth);
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(USER_AGENT)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .build()
-            .map_err(Error::Http)?;
-        Ok(Self {
-            http,
-            base_url: config.base_url().to_owned(),
+        Ok(StoreClient {
+            transport: self.clone(),
+            auth,
+            typed_http: OnceLock::new(),
             store_hash,
         })
+    }
+}
+
+/// The client of one store: base URLs for V2 and V3 and the token header, over the shared
+/// [`Transport`]. Cheap to clone.
+#[derive(Clone)]
+pub struct StoreClient {
+    transport: Transport,
+    auth: HeaderValue,
+    typed_http: OnceLock<reqwest::Client>,
+    store_hash: StoreHash,
+}
+
+impl fmt::Debug for StoreClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreClient")
+            .field("base_url", &self.transport.config.base_url())
+            .field("store_hash", &self.store_hash)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+impl StoreClient {
+    /// Builds the client of one store with a transport of its own.
+    pub fn new(config: &TransportConfig, store_hash: StoreHash, token: &SecretString) -> Result<Self, Error> {
+        Transport::new(config)?.store(store_hash, token)
     }
 
     /// The store this client talks to.
@@ -203,54 +235,84 @@ impl StoreClient {
 
     /// `{base}/stores/{hash}/{v2|v3}`, without a trailing slash.
     pub fn api_base(&self, version: ApiVersion) -> String {
-        format!("{}/stores/{}/{}", self.base_url, self.store_hash, version)
+        format!(
+            "{}/stores/{}/{}",
+            self.transport.config.base_url(),
+            self.store_hash,
+            version
+        )
     }
 
-    /// The configured HTTP client: token header, user agent and timeouts included.
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    /// A request to `url` (below [`Self::api_base`]) with the token header, user agent,
+    /// `Accept: application/json` and timeouts.
+    pub fn request(&self, method: reqwest::Method, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.transport
+            .http
+            .request(method, url)
+            .header(AUTH_HEADER, self.auth.clone())
+    }
+
+    /// An HTTP client that sends the token on every request, for the generated typed
+    /// clients (which take a `reqwest::Client`). Built on first use.
+    pub fn typed_http(&self) -> Result<&reqwest::Client, Error> {
+        if let Some(client) = self.typed_http.get() {
+            return Ok(client);
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTH_HEADER, self.auth.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let client = Transport::builder(&self.transport.config)
+            .default_headers(headers)
+            .build()
+            .map_err(Error::Http)?;
+        Ok(self.typed_http.get_or_init(|| client))
+    }
+
+    #[cfg(feature = "generated")]
+    fn typed<C>(&self, version: ApiVersion, make: fn(&str, reqwest::Client) -> C) -> Result<C, Error> {
+        Ok(make(&self.api_base(version), self.typed_http()?.clone()))
     }
 
     /// The typed client of the catalog's products API (V3).
     #[cfg(feature = "products")]
-    pub fn products(&self) -> crate::products::Client {
-        crate::products::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    pub fn products(&self) -> Result<crate::products::Client, Error> {
+        self.typed(ApiVersion::V3, crate::products::Client::new_with_client)
     }
 
     /// The typed client of the catalog's categories API (V3).
     #[cfg(feature = "categories")]
-    pub fn categories(&self) -> crate::categories::Client {
-        crate::categories::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    pub fn categories(&self) -> Result<crate::categories::Client, Error> {
+        self.typed(ApiVersion::V3, crate::categories::Client::new_with_client)
     }
 
     /// The typed client of the catalog's product variants API (V3).
     #[cfg(feature = "product-variants")]
-    pub fn product_variants(&self) -> crate::product_variants::Client {
-        crate::product_variants::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    pub fn product_variants(&self) -> Result<crate::product_variants::Client, Error> {
+        self.typed(ApiVersion::V3, crate::product_variants::Client::new_with_client)
     }
 
     /// The typed client of the orders API (V2).
     #[cfg(feature = "orders")]
-    pub fn orders(&self) -> crate::orders::Client {
-        crate::orders::Client::new_with_client(&self.api_base(ApiVersion::V2), self.http.clone())
+    pub fn orders(&self) -> Result<crate::orders::Client, Error> {
+        self.typed(ApiVersion::V2, crate::orders::Client::new_with_client)
     }
 
     /// The typed client of the customers API (V3).
     #[cfg(feature = "customers")]
-    pub fn customers(&self) -> crate::customers::Client {
-        crate::customers::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    pub fn customers(&self) -> Result<crate::customers::Client, Error> {
+        self.typed(ApiVersion::V3, crate::customers::Client::new_with_client)
     }
 
     /// The typed client of the inventory API (V3).
     #[cfg(feature = "inventory")]
-    pub fn inventory(&self) -> crate::inventory::Client {
-        crate::inventory::Client::new_with_client(&self.api_base(ApiVersion::V3), self.http.clone())
+    pub fn inventory(&self) -> Result<crate::inventory::Client, Error> {
+        self.typed(ApiVersion::V3, crate::inventory::Client::new_with_client)
     }
 
     /// The typed client of the store information API (V2).
     #[cfg(feature = "store-information")]
-    pub fn store_information(&self) -> crate::store_information::Client {
-        crate::store_information::Client::new_with_client(&self.api_base(ApiVersion::V2), self.http.clone())
+    pub fn store_information(&self) -> Result<crate::store_information::Client, Error> {
+        self.typed(ApiVersion::V2, crate::store_information::Client::new_with_client)
     }
 }
 

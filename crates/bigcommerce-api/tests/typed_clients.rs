@@ -63,6 +63,7 @@ async fn get_products_sends_filters_and_a_comma_separated_include() {
 
     let response = client(&server)
         .products()
+        .unwrap()
         .get_products()
         .keyword("shirt")
         .is_visible(true)
@@ -100,7 +101,14 @@ async fn get_order_uses_the_v2_base_and_decodes_the_spec_example() {
         })
         .await;
 
-    let response = client(&server).orders().get_order().order_id(218).send().await.unwrap();
+    let response = client(&server)
+        .orders()
+        .unwrap()
+        .get_order()
+        .order_id(218)
+        .send()
+        .await
+        .unwrap();
 
     mock.assert_async().await;
     let decoded = serde_json::to_value(&*response).unwrap();
@@ -134,6 +142,7 @@ async fn create_customers_posts_an_array_body() {
     let customers: Vec<bigcommerce_api::customers::types::CustomerPost> = serde_json::from_value(body.clone()).unwrap();
     let response = client(&server)
         .customers()
+        .unwrap()
         .create_customers()
         .body(customers)
         .send()
@@ -158,6 +167,7 @@ async fn an_error_status_keeps_its_body_readable() {
 
     let err = client(&server)
         .orders()
+        .unwrap()
         .get_order()
         .order_id(9)
         .send()
@@ -179,6 +189,10 @@ fn the_token_never_shows_in_debug_output() {
         &SecretString::from(SENTINEL_TOKEN),
     )
     .unwrap();
-    let printed = format!("{client:?} {:?} {:?}", client.http(), client.products());
+    let printed = format!(
+        "{client:?} {:?} {:?}",
+        client.typed_http().unwrap(),
+        client.products().unwrap()
+    );
     assert!(!printed.contains(SENTINEL_TOKEN), "{printed}");
 }

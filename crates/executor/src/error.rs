@@ -1,0 +1,213 @@
+//! Every way a step can fail, each with a stable code and a message that says what to do.
+//! No variant holds the token, and messages never include request headers.
+
+use thiserror::Error;
+
+/// Why a step failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// The step name cannot be referenced as `{{stepName.data}}`.
+    #[error(
+        "step name `{0}` is not valid: it must start with a letter or underscore and contain no spaces (letters, digits and _ only), e.g. getOrders"
+    )]
+    InvalidStepName(String),
+    /// The store hash is not lowercase letters and digits.
+    #[error(
+        "store hash `{0}` is not valid: use only lowercase letters and digits, as in /stores/abc123xyz/v3 on your BigCommerce API credentials page"
+    )]
+    InvalidStoreHash(String),
+    /// No action has this id.
+    #[error("unknown action `{id}`; did you mean {}?", suggestions.join(", "))]
+    UnknownAction {
+        /// The id as given.
+        id: String,
+        /// The nearest valid ids.
+        suggestions: Vec<&'static str>,
+    },
+    /// The node's credential was deleted.
+    #[error(
+        "Credential not found: the credential `{0}` attached to the node was deleted from your workspace. Re-add it under Workspace → Credentials and update the node."
+    )]
+    CredentialNotFound(String),
+    /// The vault could not produce the token (wrong key, damaged record …).
+    #[error("the credential `{name}` could not be read: {reason}")]
+    CredentialUnavailable {
+        /// The credential's name.
+        name: String,
+        /// What the vault said.
+        reason: String,
+    },
+    /// A `{{…}}` expression could not be rendered.
+    #[error("{field}: cannot render `{expression}`: {reason}")]
+    Template {
+        /// The parameter key.
+        field: String,
+        /// The expression, as written.
+        expression: String,
+        /// What is wrong and what exists instead.
+        reason: String,
+    },
+    /// A required parameter is empty.
+    #[error("{key} is required: {hint}")]
+    Required {
+        /// The parameter key (`orderId`).
+        key: &'static str,
+        /// How to fill it.
+        hint: String,
+    },
+    /// A parameter has a value of the wrong type or out of bounds.
+    #[error("{key}: {message}")]
+    InvalidParam {
+        /// The parameter key.
+        key: String,
+        /// What is wrong, with the expected type or range.
+        message: String,
+    },
+    /// A parameter the action does not have.
+    #[error("unknown parameter `{key}` for {action}; its parameters are: {known}")]
+    UnknownParam {
+        /// The key as given.
+        key: String,
+        /// The action id.
+        action: &'static str,
+        /// The valid keys, comma-separated.
+        known: String,
+    },
+    /// 401: the token is not valid.
+    #[error(
+        "Invalid Access Token: BigCommerce refused the token (401). The token is malformed or has been invalidated. BigCommerce tokens do not expire on their own but are invalidated when you regenerate or delete the API account. Create a new API account and save the new token as a credential."
+    )]
+    InvalidAccessToken,
+    /// 403: the token lacks the action's scope, or belongs to another store.
+    #[error(
+        "403 Forbidden: your API token is missing the scope {action} needs: {scope_label} ({scope}). Go to BigCommerce → Settings → API → API Accounts, edit your account, and enable the missing scope. Also verify that the store hash `{store_hash}` belongs to the same store as the token."
+    )]
+    Forbidden {
+        /// The action id.
+        action: &'static str,
+        /// The scope's control-panel label.
+        scope_label: &'static str,
+        /// The scope.
+        scope: &'static str,
+        /// The store hash used.
+        store_hash: String,
+    },
+    /// 404 for the store itself.
+    #[error(
+        "Store not found (404): no BigCommerce store has the hash `{0}`. Your store hash is incorrect; double-check it on your BigCommerce API credentials page."
+    )]
+    StoreNotFound(String),
+    /// 404 (or an empty lookup) for the record.
+    #[error("{noun} {id} not found in store `{store_hash}`: check the ID, or whether it was deleted.", noun = capitalise(noun))]
+    RecordNotFound {
+        /// The record kind (`order`).
+        noun: &'static str,
+        /// The ID looked up.
+        id: i64,
+        /// The store hash used.
+        store_hash: String,
+    },
+    /// 400, 409 or 422: BigCommerce refused the request, with its reasons.
+    #[error("BigCommerce rejected the request ({status}): {details}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// BigCommerce's title and field errors, readable.
+        details: String,
+    },
+    /// 429 after the retries the transport allows.
+    #[error(
+        "BigCommerce's rate limit for store `{store_hash}` is used up (429); {}. Run the step again then, or space out the workflow's requests.",
+        match reset_ms { Some(ms) => format!("the quota resets in {ms} ms"), None => "wait a few seconds".to_owned() }
+    )]
+    RateLimited {
+        /// The store hash.
+        store_hash: String,
+        /// `X-Rate-Limit-Time-Reset-Ms`, when BigCommerce sent it.
+        reset_ms: Option<u64>,
+    },
+    /// 5xx from BigCommerce.
+    #[error("BigCommerce answered {status}: the problem is on BigCommerce's side; try again in a minute{request_id}")]
+    Upstream {
+        /// The HTTP status.
+        status: u16,
+        /// ` (X-Request-Id …)` when BigCommerce sent one, for its support.
+        request_id: String,
+    },
+    /// The request took longer than the timeout.
+    #[error("BigCommerce did not answer within {seconds} s; try again, or raise the timeout if the store is slow")]
+    Timeout {
+        /// The timeout that ran out.
+        seconds: u64,
+    },
+    /// The connection could not be made.
+    #[error("could not reach {url}: {reason}. Check the network, or SYNCAUT_BIGCOMMERCE_API_URL if you set it")]
+    Connection {
+        /// The API base URL (never with credentials).
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A 2xx response that is not what the spec promises.
+    #[error("BigCommerce sent an unexpected response ({status}): {reason}")]
+    InvalidResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// Another status BigCommerce does not document for this request.
+    #[error("BigCommerce answered {status} unexpectedly: {details}")]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// BigCommerce's message, if any.
+        details: String,
+    },
+    /// The transport could not be set up (bad base URL, bad token characters).
+    #[error(transparent)]
+    Transport(#[from] bigcommerce_api::Error),
+}
+
+fn capitalise(noun: &str) -> String {
+    let mut chars = noun.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+impl ExecError {
+    /// A stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidStepName(_) => "invalid_step_name",
+            Self::InvalidStoreHash(_) => "invalid_store_hash",
+            Self::UnknownAction { .. } => "unknown_action",
+            Self::CredentialNotFound(_) => "credential_not_found",
+            Self::CredentialUnavailable { .. } => "credential_unavailable",
+            Self::Template { .. } => "template_error",
+            Self::Required { .. } => "required",
+            Self::InvalidParam { .. } => "invalid_param",
+            Self::UnknownParam { .. } => "unknown_param",
+            Self::InvalidAccessToken => "invalid_access_token",
+            Self::Forbidden { .. } => "forbidden",
+            Self::StoreNotFound(_) => "store_not_found",
+            Self::RecordNotFound { .. } => "not_found",
+            Self::Rejected { .. } => "rejected",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Upstream { .. } => "upstream_error",
+            Self::Timeout { .. } => "timeout",
+            Self::Connection { .. } => "connection_failed",
+            Self::InvalidResponse { .. } => "invalid_response",
+            Self::UnexpectedStatus { .. } => "unexpected_status",
+            Self::Transport(err) => err.code(),
+        }
+    }
+
+    /// `{"code": …, "message": …}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"code": self.code(), "message": self.to_string()})
+    }
+}

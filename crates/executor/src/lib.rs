@@ -1,0 +1,307 @@
+//! Runs one BigCommerce workflow step by interpreting the action registry.
+//!
+//! [`Executor::execute`] takes a [`Step`] (name, action, store hash, credential,
+//! parameters) and the outputs of earlier steps, and:
+//!
+//! 1. checks the step name, the action id and the store hash;
+//! 2. renders `{{…}}` templates and validates parameters into [`ValidatedParams`]
+//!    ([`params::validate`]);
+//! 3. builds the request from the action's data ([`request::build`]);
+//! 4. resolves the token through a [`CredentialStore`] and sends the request over the
+//!    shared [`bigcommerce_api::Transport`];
+//! 5. returns `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, or an [`ExecError`]
+//!    with a stable code and a message that says what to do.
+//!
+//! There is no per-action code here: everything an action does is data in
+//! `syncaut_actions`.
+
+mod credentials;
+mod error;
+pub mod params;
+pub mod request;
+mod response;
+pub mod template;
+
+use std::time::Duration;
+
+use bigcommerce_api::{ApiVersion, ExposeSecret, SecretString, StoreClient, StoreHash, Transport, TransportConfig};
+use serde_json::{Map, Value, json};
+use syncaut_actions::Action;
+
+pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
+pub use crate::error::ExecError;
+pub use crate::params::ValidatedParams;
+pub use crate::request::PreparedRequest;
+pub use crate::template::StepOutputs;
+
+/// One step of a workflow, as configured by the user.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The step name later steps reference (`getOrders`).
+    pub name: String,
+    /// The action id (`get_orders`).
+    pub action: String,
+    /// The store hash (`abc123xyz`).
+    pub store_hash: String,
+    /// Where the token comes from.
+    pub credential: CredentialSource,
+    /// Parameter values as entered: plain JSON, or text with `{{…}}` templates.
+    pub params: Map<String, Value>,
+}
+
+/// A step that passed every check and is ready to send.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The action.
+    pub action: &'static Action,
+    /// The validated store hash.
+    pub store_hash: StoreHash,
+    /// The validated parameters.
+    pub params: ValidatedParams,
+    /// The request they make.
+    pub request: PreparedRequest,
+}
+
+impl Prepared {
+    /// The ID of the record a single-record action is about.
+    fn record_id(&self) -> Option<i64> {
+        let record = self.action.record?;
+        self.params.get(record.id_param).and_then(Value::as_i64)
+    }
+}
+
+/// Runs steps. Stateless apart from the shared connection pool; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    transport: Transport,
+}
+
+impl Executor {
+    /// An executor over a transport configuration.
+    pub fn new(config: &TransportConfig) -> Result<Self, ExecError> {
+        Ok(Self {
+            transport: Transport::new(config)?,
+        })
+    }
+
+    /// An executor for BigCommerce, or for `SYNCAUT_BIGCOMMERCE_API_URL` when it is set.
+    pub fn from_env() -> Result<Self, ExecError> {
+        Self::new(&TransportConfig::from_env()?)
+    }
+
+    /// The API base of a store for an API version, as requests will use it.
+    pub fn api_base(&self, store_hash: &StoreHash, version: ApiVersion) -> String {
+        format!(
+            "{}/stores/{}/{}",
+            self.transport.config().base_url(),
+            store_hash,
+            version
+        )
+    }
+
+    /// Every check that needs no token or network: step name, action, store hash,
+    /// templates and parameters. A dry run stops here.
+    pub fn prepare(&self, step: &Step, outputs: &StepOutputs) -> Result<Prepared, ExecError> {
+        if !syncaut_actions::schema::is_valid_step_name(&step.name) {
+            return Err(ExecError::InvalidStepName(step.name.chars().take(100).collect()));
+        }
+        let action = syncaut_actions::find(&step.action).ok_or_else(|| ExecError::UnknownAction {
+            id: step.action.chars().take(100).collect(),
+            suggestions: syncaut_actions::nearest_ids(&step.action, 3),
+        })?;
+        let store_hash = StoreHash::new(&step.store_hash)
+            .map_err(|_| ExecError::InvalidStoreHash(step.store_hash.chars().take(64).collect()))?;
+        let params = params::validate(action, &step.params, outputs)?;
+        let request = request::build(&params);
+        Ok(Prepared {
+            action,
+            store_hash,
+            params,
+            request,
+        })
+    }
+
+    /// Runs a step: prepare, resolve the credential, send, and shape the output.
+    pub async fn execute(
+        &self,
+        step: &Step,
+        outputs: &StepOutputs,
+        credentials: &dyn CredentialStore,
+    ) -> Result<Value, ExecError> {
+        let prepared = self.prepare(step, outputs)?;
+        let token = match &step.credential {
+            CredentialSource::Token(token) => token.clone(),
+            CredentialSource::Named(name) => credentials.token(name).map_err(|err| match err {
+                CredentialError::NotFound => ExecError::CredentialNotFound(name.clone()),
+                CredentialError::Unavailable(reason) => ExecError::CredentialUnavailable {
+                    name: name.clone(),
+                    reason,
+                },
+            })?,
+        };
+        self.send(&prepared, &token).await
+    }
+
+    /// Sends a prepared step with its token and shapes the output envelope.
+    pub async fn send(&self, prepared: &Prepared, token: &SecretString) -> Result<Value, ExecError> {
+        let store = self.transport.store(prepared.store_hash.clone(), token)?;
+        let result = self.send_to(&store, prepared).await;
+        result.map_err(|err| scrub(err, token))
+    }
+
+    async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Value, ExecError> {
+        let action = prepared.action;
+        let store_hash = prepared.store_hash.as_str();
+        let answer = self.call(store, action.api_version, &prepared.request).await?;
+        let view = answer.view();
+        let data = if (200..300).contains(&answer.status) {
+            response::data(action, prepared.record_id(), store_hash, &view)?
+        } else if answer.status == 404 {
+            return Err(self.not_found(store, prepared).await);
+        } else {
+            return Err(response::failure(action, store_hash, &view));
+        };
+        Ok(json!({"data": data, "action": action.id, "storeHash": store_hash}))
+    }
+
+    /// A 404 is either the record or the whole store. BigCommerce answers both the same
+    /// way, so for a record we ask the store's clock (`GET /v2/time`, any token may read
+    /// it): if the store answers, it was the record.
+    async fn not_found(&self, store: &StoreClient, prepared: &Prepared) -> ExecError {
+        let store_hash = prepared.store_hash.as_str().to_owned();
+        let (Some(record), Some(id)) = (prepared.action.record, prepared.record_id()) else {
+            return ExecError::StoreNotFound(store_hash);
+        };
+        let probe = PreparedRequest {
+            method: syncaut_actions::Method::Get,
+            api_version: ApiVersion::V2,
+            path: "/time".into(),
+            query: Vec::new(),
+            body: None,
+        };
+        match self.call(store, ApiVersion::V2, &probe).await {
+            Ok(answer) if answer.status == 404 => ExecError::StoreNotFound(store_hash),
+            _ => ExecError::RecordNotFound {
+                noun: record.noun,
+                id,
+                store_hash,
+            },
+        }
+    }
+
+    async fn call(
+        &self,
+        store: &StoreClient,
+        version: ApiVersion,
+        request: &PreparedRequest,
+    ) -> Result<RawAnswer, ExecError> {
+        let base = store.api_base(version);
+        let url = reqwest::Url::parse(&request.url(&base)).map_err(|e| ExecError::Connection {
+            url: self.transport.config().base_url().to_owned(),
+            reason: format!("the request URL is not valid ({e})"),
+        })?;
+        let method = match request.method {
+            syncaut_actions::Method::Get => reqwest::Method::GET,
+            syncaut_actions::Method::Post => reqwest::Method::POST,
+            syncaut_actions::Method::Put => reqwest::Method::PUT,
+            syncaut_actions::Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = store.request(method, url);
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let reset_ms = header("x-rate-limit-time-reset-ms").and_then(|v| v.parse().ok());
+        let request_id = header("x-request-id");
+        let body = response.bytes().await.map_err(|e| self.transport_error(&e))?;
+        Ok(RawAnswer {
+            status,
+            body: body.to_vec(),
+            reset_ms,
+            request_id,
+        })
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> ExecError {
+        let config = self.transport.config();
+        if err.is_timeout() {
+            return ExecError::Timeout {
+                seconds: config.timeout.as_secs().max(1),
+            };
+        }
+        ExecError::Connection {
+            url: config.base_url().to_owned(),
+            reason: root_cause(err),
+        }
+    }
+
+    /// The request timeout in force.
+    pub fn timeout(&self) -> Duration {
+        self.transport.config().timeout
+    }
+}
+
+struct RawAnswer {
+    status: u16,
+    body: Vec<u8>,
+    reset_ms: Option<u64>,
+    request_id: Option<String>,
+}
+
+impl RawAnswer {
+    fn view(&self) -> response::Answer<'_> {
+        response::Answer {
+            status: self.status,
+            body: &self.body,
+            reset_ms: self.reset_ms,
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// Removes the token from anything the server echoed back into an error.
+fn scrub(err: ExecError, token: &SecretString) -> ExecError {
+    let secret = token.expose_secret();
+    if secret.len() < 4 || !err.to_string().contains(secret) {
+        return err;
+    }
+    let clean = |text: String| text.replace(secret, "[redacted]");
+    match err {
+        ExecError::Rejected { status, details } => ExecError::Rejected {
+            status,
+            details: clean(details),
+        },
+        ExecError::UnexpectedStatus { status, details } => ExecError::UnexpectedStatus {
+            status,
+            details: clean(details),
+        },
+        ExecError::InvalidResponse { status, reason } => ExecError::InvalidResponse {
+            status,
+            reason: clean(reason),
+        },
+        ExecError::Connection { url, reason } => ExecError::Connection {
+            url,
+            reason: clean(reason),
+        },
+        other => ExecError::UnexpectedStatus {
+            status: 0,
+            details: clean(other.to_string()),
+        },
+    }
+}

@@ -1,0 +1,381 @@
+//! Parameters: templates rendered, values coerced to their declared types and checked
+//! against the registry. The result, [`ValidatedParams`], is the only thing a request can
+//! be built from.
+
+use serde_json::{Map, Number, Value};
+use syncaut_actions::{Action, Choice, Param, ParamType};
+
+use crate::ExecError;
+use crate::template::{StepOutputs, has_template, render};
+
+/// Parameters that passed validation: each value has its parameter's type and bounds,
+/// defaults are filled in, and required ones are present. Only [`validate`] makes one.
+#[derive(Debug, Clone)]
+pub struct ValidatedParams {
+    action: &'static Action,
+    values: Vec<(&'static Param, Value)>,
+}
+
+impl ValidatedParams {
+    /// The action these parameters are for.
+    pub fn action(&self) -> &'static Action {
+        self.action
+    }
+
+    /// The value of the parameter with this key, if it has one.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.values.iter().find(|(p, _)| p.key == key).map(|(_, v)| v)
+    }
+
+    /// Every parameter that has a value, in the registry's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &Value)> {
+        self.values.iter().map(|(p, v)| (*p, v))
+    }
+}
+
+/// Renders templates (in templatable fields only), coerces and checks every parameter.
+pub fn validate(
+    action: &'static Action,
+    raw: &Map<String, Value>,
+    outputs: &StepOutputs,
+) -> Result<ValidatedParams, ExecError> {
+    for key in raw.keys() {
+        if action.param(key).is_none() {
+            let known: Vec<&str> = action.params.iter().map(|p| p.key).collect();
+            return Err(ExecError::UnknownParam {
+                key: key.chars().take(100).collect(),
+                action: action.id,
+                known: if known.is_empty() {
+                    "(none)".into()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+    }
+    let mut values = Vec::new();
+    for param in action.params {
+        let given = raw.get(param.key).filter(|v| !is_empty(v));
+        let value = match given {
+            Some(value) if param.templatable => render(param.key, value, outputs)?,
+            Some(value) if has_template(value) => {
+                return Err(invalid(
+                    param,
+                    "does not accept {{…}} templates; choose one of its values".into(),
+                ));
+            }
+            Some(value) => value.clone(),
+            None => match param.default {
+                Some(default) => default.to_json(),
+                None if param.required => return Err(required(action, param)),
+                None => continue,
+            },
+        };
+        if is_empty(&value) {
+            if param.required {
+                return Err(required(action, param));
+            }
+            continue;
+        }
+        values.push((param, coerce(param, value)?));
+    }
+    Ok(ValidatedParams { action, values })
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn required(action: &Action, param: &'static Param) -> ExecError {
+    let hint = if param.key.ends_with("Id") {
+        "the ID field is empty. Provide the ID directly or reference it from a previous step using {{stepName.data.id}}."
+            .to_owned()
+    } else {
+        let required: Vec<&str> = action.params.iter().filter(|p| p.required).map(|p| p.key).collect();
+        format!(
+            "fill in {} (“{}” requires {}), or reference an earlier step's output using {{{{stepName.data.field}}}}.",
+            param.title,
+            action.title,
+            required.join(", ")
+        )
+    };
+    ExecError::Required { key: param.key, hint }
+}
+
+fn invalid(param: &Param, message: String) -> ExecError {
+    ExecError::InvalidParam {
+        key: param.key.to_owned(),
+        message,
+    }
+}
+
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 60 {
+        text
+    } else {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    }
+}
+
+fn coerce(param: &'static Param, value: Value) -> Result<Value, ExecError> {
+    if !param.choices.is_empty() {
+        return choose(param, &value);
+    }
+    let coerced = match param.ty {
+        ParamType::Integer => Value::from(to_integer(param, &value)?),
+        ParamType::Number => Value::Number(to_number(param, &value)?),
+        ParamType::String => Value::String(to_text(param, &value)?),
+        ParamType::Email => {
+            let text = to_text(param, &value)?;
+            if !looks_like_email(&text) {
+                return Err(invalid(
+                    param,
+                    format!(
+                        "must be an email address such as jane@example.com; got {}",
+                        shown(&value)
+                    ),
+                ));
+            }
+            Value::String(text)
+        }
+    };
+    check_bounds(param, &coerced)?;
+    Ok(coerced)
+}
+
+fn looks_like_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.contains(char::is_whitespace)
+}
+
+fn to_integer(param: &Param, value: &Value) -> Result<i64, ExecError> {
+    let whole = match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    whole.ok_or_else(|| {
+        let what = if param.minimum == Some(1) {
+            "a positive whole number (an ID)"
+        } else {
+            "a whole number"
+        };
+        invalid(param, format!("must be {what}; got {}", shown(value)))
+    })
+}
+
+fn to_number(param: &Param, value: &Value) -> Result<Number, ExecError> {
+    let number = match value {
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .and_then(Number::from_f64),
+        _ => None,
+    };
+    number.ok_or_else(|| invalid(param, format!("must be a number such as 19.99; got {}", shown(value))))
+}
+
+fn to_text(param: &Param, value: &Value) -> Result<String, ExecError> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(invalid(param, format!("must be text, not {}", shown(value)))),
+    };
+    if let Some(max) = param.max_length
+        && text.chars().count() > max as usize
+    {
+        return Err(invalid(
+            param,
+            format!("must be at most {max} characters; got {}", text.chars().count()),
+        ));
+    }
+    Ok(text)
+}
+
+fn check_bounds(param: &Param, value: &Value) -> Result<(), ExecError> {
+    let Some(number) = value.as_f64() else { return Ok(()) };
+    let out_of_range =
+        param.minimum.is_some_and(|min| number < min as f64) || param.maximum.is_some_and(|max| number > max as f64);
+    if !out_of_range {
+        return Ok(());
+    }
+    let message = match (param.minimum, param.maximum) {
+        (Some(1), None) => format!("must be a positive whole number (an ID); got {}", shown(value)),
+        (Some(min), Some(max)) => format!("must be between {min} and {max}; got {}", shown(value)),
+        (Some(min), None) => format!("must be at least {min}; got {}", shown(value)),
+        (None, Some(max)) => format!("must be at most {max}; got {}", shown(value)),
+        (None, None) => return Ok(()),
+    };
+    Err(invalid(param, message))
+}
+
+/// A choice matches by value (`2`, `"2"`) or by label (`"Shipped"`, any case).
+fn choose(param: &'static Param, value: &Value) -> Result<Value, ExecError> {
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let matches = |choice: &&Choice| {
+        let choice_value = choice.value.to_json();
+        choice_value == *value
+            || choice_value
+                .as_str()
+                .map_or_else(|| choice_value.to_string(), str::to_owned)
+                == text
+            || choice.label.eq_ignore_ascii_case(&text)
+    };
+    if let Some(choice) = param.choices.iter().find(matches) {
+        return Ok(choice.value.to_json());
+    }
+    let allowed: Vec<String> = param
+        .choices
+        .iter()
+        .map(|c| format!("{} ({})", c.value.to_json(), c.label))
+        .collect();
+    Err(invalid(
+        param,
+        format!("must be one of {}; got {}", allowed.join(", "), shown(value)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use syncaut_actions::find;
+
+    use super::*;
+
+    fn run(action: &str, raw: Value) -> Result<ValidatedParams, ExecError> {
+        validate(find(action).unwrap(), raw.as_object().unwrap(), &Map::new())
+    }
+
+    fn error(action: &str, raw: Value) -> String {
+        run(action, raw).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn ids_are_required_with_the_docs_wording() {
+        for (action, key) in [
+            ("get_order", "orderId"),
+            ("get_product", "productId"),
+            ("get_customer", "customerId"),
+        ] {
+            assert_eq!(
+                error(action, json!({})),
+                format!(
+                    "{key} is required: the ID field is empty. Provide the ID directly or reference it from a previous step using {{{{stepName.data.id}}}}."
+                )
+            );
+            assert!(error(action, json!({key: ""})).starts_with(&format!("{key} is required")));
+        }
+        assert_eq!(
+            error("create_customer", json!({"first_name": "Jane", "last_name": "Smith"})),
+            "email is required: fill in Email (“Create customer” requires first_name, last_name, email), or reference an earlier step's output using {{stepName.data.field}}."
+        );
+    }
+
+    #[test]
+    fn unambiguous_values_are_coerced() {
+        let params = run("get_order", json!({"orderId": "42"})).unwrap();
+        assert_eq!(params.get("orderId"), Some(&json!(42)));
+        let params = run("get_order", json!({"orderId": 42.0})).unwrap();
+        assert_eq!(params.get("orderId"), Some(&json!(42)));
+        let params = run("create_product", json!({"name": 123, "price": "19.99"})).unwrap();
+        assert_eq!(params.get("name"), Some(&json!("123")));
+        assert_eq!(params.get("price"), Some(&json!(19.99)));
+        let params = run("update_order", json!({"orderId": 1, "status_id": "Shipped"})).unwrap();
+        assert_eq!(params.get("status_id"), Some(&json!(2)));
+        let params = run("update_order", json!({"orderId": 1, "status_id": "11"})).unwrap();
+        assert_eq!(params.get("status_id"), Some(&json!(11)));
+    }
+
+    #[test]
+    fn defaults_fill_in_what_bigcommerce_requires() {
+        let params = run("create_product", json!({"name": "Mug", "price": 5})).unwrap();
+        assert_eq!(params.get("type"), Some(&json!("physical")));
+        assert_eq!(params.get("weight"), Some(&json!(0)));
+    }
+
+    #[test]
+    fn bad_values_name_the_field_and_the_expected_type() {
+        assert_eq!(
+            error("get_order", json!({"orderId": "abc"})),
+            "orderId: must be a positive whole number (an ID); got \"abc\""
+        );
+        assert_eq!(
+            error("get_order", json!({"orderId": 0})),
+            "orderId: must be a positive whole number (an ID); got 0"
+        );
+        assert_eq!(
+            error("get_order", json!({"orderId": -3})),
+            "orderId: must be a positive whole number (an ID); got -3"
+        );
+        assert_eq!(
+            error("get_order", json!({"orderId": 1.5})),
+            "orderId: must be a positive whole number (an ID); got 1.5"
+        );
+        assert_eq!(
+            error("get_products", json!({"per_page": 300})),
+            "per_page: must be between 1 and 250; got 300"
+        );
+        assert_eq!(
+            error("create_product", json!({"name": "x", "price": "cheap"})),
+            "price: must be a number such as 19.99; got \"cheap\""
+        );
+        assert!(
+            error("update_order", json!({"orderId": 1, "status_id": 15}))
+                .starts_with("status_id: must be one of 0 (Incomplete), 1 (Pending)")
+        );
+        assert_eq!(
+            error(
+                "create_customer",
+                json!({"first_name": "a", "last_name": "b", "email": "nope"})
+            ),
+            "email: must be an email address such as jane@example.com; got \"nope\""
+        );
+        assert_eq!(
+            error("get_order", json!({"orderId": [1]})),
+            "orderId: must be a positive whole number (an ID); got [1]"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_not_dropped() {
+        assert_eq!(
+            error("get_order", json!({"orderId": 1, "order_id": 2})),
+            "unknown parameter `order_id` for get_order; its parameters are: orderId"
+        );
+        assert_eq!(
+            error("get_categories", json!({"x": 1})),
+            "unknown parameter `x` for get_categories; its parameters are: page, per_page"
+        );
+    }
+
+    #[test]
+    fn choice_fields_do_not_take_templates() {
+        assert_eq!(
+            error("update_order", json!({"orderId": 1, "status_id": "{{x.data}}"})),
+            "status_id: does not accept {{…}} templates; choose one of its values"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Building the HTTP request of a step from its action's data and validated parameters.
+
+use bigcommerce_api::ApiVersion;
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value, json};
+use syncaut_actions::{BodyShape, Method, Wire};
+
+use crate::params::ValidatedParams;
+
+/// What a query value may not contain unencoded. `:` and `,` stay as they are, so
+/// BigCommerce sees `id:in=1,2` just as its docs write it.
+const QUERY: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'&')
+    .add(b'=')
+    .add(b'+')
+    .add(b'%')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Path values: everything but letters, digits and `-._~` is encoded, so no value can
+/// change the shape of the path.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A request ready to send (or to show in a dry run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// V2 or V3.
+    pub api_version: ApiVersion,
+    /// The path below the API base, values percent-encoded (`/orders/42`).
+    pub path: String,
+    /// Query pairs, in order, not yet encoded.
+    pub query: Vec<(String, String)>,
+    /// The JSON body, if the action sends one.
+    pub body: Option<Value>,
+}
+
+/// Builds the request. Only validated parameters can be turned into a request.
+pub fn build(params: &ValidatedParams) -> PreparedRequest {
+    let action = params.action();
+    let mut path = action.path.to_owned();
+    let mut query = Vec::new();
+    let mut body = Map::new();
+    for (param, value) in params.iter() {
+        match param.wire {
+            Wire::Path(name) => {
+                let encoded = utf8_percent_encode(&wire_text(value), PATH_SEGMENT).to_string();
+                path = path.replace(&format!("{{{name}}}"), &encoded);
+            }
+            Wire::Query(name) => query.push((name.to_owned(), wire_text(value))),
+            Wire::ChoiceQuery => {
+                let chosen = param.choices.iter().find(|c| c.value.to_json() == *value);
+                for pair in chosen.map(|c| c.query).unwrap_or_default() {
+                    query.push((pair.name.to_owned(), pair.value.to_owned()));
+                }
+            }
+            Wire::Body(pointer) => set_pointer(&mut body, pointer, value.clone()),
+        }
+    }
+    query.extend(
+        action
+            .fixed_query
+            .iter()
+            .map(|pair| (pair.name.to_owned(), pair.value.to_owned())),
+    );
+    let body = match action.body {
+        BodyShape::None => None,
+        BodyShape::Object => Some(Value::Object(body)),
+        BodyShape::ArrayOfOne => Some(Value::Array(vec![Value::Object(body)])),
+    };
+    PreparedRequest {
+        method: action.method,
+        api_version: action.api_version,
+        path,
+        query,
+        body,
+    }
+}
+
+/// How a value is written in a path or query.
+fn wire_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Sets `/a/b` inside a JSON object, creating objects on the way.
+fn set_pointer(object: &mut Map<String, Value>, pointer: &str, value: Value) {
+    let mut segments: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    let Some(last) = segments.pop() else { return };
+    let mut current = object;
+    for segment in segments {
+        let entry = current
+            .entry(segment.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(next) = entry else { return };
+        current = next;
+    }
+    current.insert(last.to_owned(), value);
+}
+
+impl PreparedRequest {
+    /// The encoded query string, without `?` (empty when there is no query).
+    pub fn query_string(&self) -> String {
+        self.query
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "{}={}",
+                    utf8_percent_encode(name, QUERY),
+                    utf8_percent_encode(value, QUERY)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The full URL below an API base such as `https://api.bigcommerce.com/stores/abc/v3`.
+    pub fn url(&self, api_base: &str) -> String {
+        let query = self.query_string();
+        if query.is_empty() {
+            format!("{api_base}{}", self.path)
+        } else {
+            format!("{api_base}{}?{query}", self.path)
+        }
+    }
+
+    /// The request as a dry run shows it: the token is never included.
+    pub fn describe(&self, api_base: &str) -> Value {
+        let mut headers = json!({"X-Auth-Token": "[redacted]", "Accept": "application/json"});
+        if self.body.is_some() {
+            headers["Content-Type"] = json!("application/json");
+        }
+        json!({"method": self.method.as_str(), "url": self.url(api_base), "headers": headers, "body": self.body})
+    }
+}

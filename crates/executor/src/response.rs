@@ -1,0 +1,160 @@
+//! Turning BigCommerce's answer into the step's `data`, or into an error that says what
+//! to do.
+
+use serde_json::{Value, json};
+use syncaut_actions::{Action, ResponseShape};
+
+use crate::ExecError;
+
+/// What came back, as far as interpretation needs.
+pub(crate) struct Answer<'a> {
+    pub(crate) status: u16,
+    pub(crate) body: &'a [u8],
+    pub(crate) reset_ms: Option<u64>,
+    pub(crate) request_id: Option<String>,
+}
+
+/// The `data` of a successful answer.
+pub(crate) fn data(
+    action: &Action,
+    record_id: Option<i64>,
+    store_hash: &str,
+    answer: &Answer<'_>,
+) -> Result<Value, ExecError> {
+    let invalid = |reason: String| ExecError::InvalidResponse {
+        status: answer.status,
+        reason,
+    };
+    if action.response == ResponseShape::Deleted {
+        return Ok(json!({"id": record_id, "deleted": true}));
+    }
+    let empty = answer.body.iter().all(u8::is_ascii_whitespace);
+    if answer.status == 204 || empty {
+        // V2 lists answer 204 for a page past the end: an empty page, not an error.
+        if action.kind == syncaut_actions::ActionKind::List {
+            return Ok(json!([]));
+        }
+        return Err(invalid("the response has no body".into()));
+    }
+    let body: Value = serde_json::from_slice(answer.body).map_err(|e| invalid(format!("it is not JSON ({e})")))?;
+    match action.response {
+        ResponseShape::Body | ResponseShape::Deleted => Ok(body),
+        ResponseShape::V3Data => match body {
+            Value::Object(mut envelope) if envelope.contains_key("data") => {
+                Ok(envelope.remove("data").unwrap_or_default())
+            }
+            _ => Err(invalid("a V3 response should be an object with `data`".into())),
+        },
+        ResponseShape::V3FirstOfData => {
+            let items = body
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("a V3 response should have a `data` array".into()))?;
+            match (items.first(), action.record, record_id) {
+                (Some(first), _, _) => Ok(first.clone()),
+                (None, Some(record), Some(id)) => Err(ExecError::RecordNotFound {
+                    noun: record.noun,
+                    id,
+                    store_hash: store_hash.to_owned(),
+                }),
+                (None, _, _) => Err(invalid("`data` is empty".into())),
+            }
+        }
+    }
+}
+
+/// The error for a non-2xx answer (404 is decided by the caller, which may probe the store).
+pub(crate) fn failure(action: &'static Action, store_hash: &str, answer: &Answer<'_>) -> ExecError {
+    match answer.status {
+        401 => ExecError::InvalidAccessToken,
+        403 => ExecError::Forbidden {
+            action: action.id,
+            scope_label: action.scope.label,
+            scope: action.scope.name,
+            store_hash: store_hash.to_owned(),
+        },
+        400 | 409 | 413 | 422 => ExecError::Rejected {
+            status: answer.status,
+            details: details(answer.body),
+        },
+        429 => ExecError::RateLimited {
+            store_hash: store_hash.to_owned(),
+            reset_ms: answer.reset_ms,
+        },
+        500..=599 => ExecError::Upstream {
+            status: answer.status,
+            request_id: answer
+                .request_id
+                .as_ref()
+                .map(|id| format!(" (X-Request-Id {id})"))
+                .unwrap_or_default(),
+        },
+        status => ExecError::UnexpectedStatus {
+            status,
+            details: details(answer.body),
+        },
+    }
+}
+
+/// BigCommerce's error body, readable: V3 `{title, detail, errors: {field: message}}`,
+/// V2 `[{status, message}]`, or the text itself.
+pub(crate) fn details(body: &[u8]) -> String {
+    const MAX: usize = 1000;
+    let text = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.get("message").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(Value::Object(obj)) => {
+            let mut parts: Vec<String> = ["title", "detail", "message"]
+                .iter()
+                .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if let Some(errors) = obj.get("errors").and_then(Value::as_object) {
+                parts.extend(errors.iter().map(|(field, message)| {
+                    format!(
+                        "{field}: {}",
+                        message.as_str().map_or_else(|| message.to_string(), str::to_owned)
+                    )
+                }));
+            }
+            parts.join("; ")
+        }
+        _ => String::from_utf8_lossy(body).trim().to_owned(),
+    };
+    let text = if text.is_empty() {
+        "no details given".to_owned()
+    } else {
+        text
+    };
+    if text.chars().count() <= MAX {
+        text
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v3_field_errors_are_readable() {
+        let body = br#"{"status":422,"title":"JSON data is missing or invalid","type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes","errors":{"price":"must be a number","name":"is required"}}"#;
+        assert_eq!(
+            details(body),
+            "JSON data is missing or invalid; price: must be a number; name: is required"
+        );
+    }
+
+    #[test]
+    fn v2_errors_are_readable() {
+        let body = br#"[{"status":400,"message":"The field 'status_id' is invalid."}]"#;
+        assert_eq!(details(body), "The field 'status_id' is invalid.");
+        assert_eq!(details(b""), "no details given");
+        assert_eq!(details(b"<html>oops</html>"), "<html>oops</html>");
+    }
+}

@@ -1,0 +1,272 @@
+//! `{{…}}` templates over the outputs of earlier steps.
+//!
+//! A field whose whole value is one path expression (`{{getOrder.data.id}}`) receives the
+//! referenced JSON value with its type. Anything else is rendered by Handlebars as text,
+//! strictly (an unknown step or field is an error) and without HTML escaping
+//! (`Tom & Jerry` stays as it is). Every plain path in the text is looked up first, so an
+//! error names the field, the expression, and what exists instead.
+
+use std::sync::OnceLock;
+
+use handlebars::Handlebars;
+use serde_json::{Map, Value};
+
+use crate::ExecError;
+
+/// The longest template a field may hold.
+pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
+
+/// The longest text a field may render to.
+pub const MAX_RENDERED_LEN: usize = 1024 * 1024;
+
+/// The outputs of earlier steps, by step name: `{"getOrder": {"data": …, "action": …}}`.
+pub type StepOutputs = Map<String, Value>;
+
+fn registry() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb
+    })
+}
+
+/// Whether a value holds a template.
+pub fn has_template(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| s.contains("{{"))
+}
+
+/// Renders a parameter value. Values without `{{` come back unchanged.
+pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value, ExecError> {
+    let Some(text) = value.as_str().filter(|s| s.contains("{{")) else {
+        return Ok(value.clone());
+    };
+    let error = |expression: &str, reason: String| ExecError::Template {
+        field: field.to_owned(),
+        expression: shorten(expression),
+        reason,
+    };
+    if text.len() > MAX_TEMPLATE_LEN {
+        return Err(error(
+            text,
+            format!("the template is longer than {MAX_TEMPLATE_LEN} bytes"),
+        ));
+    }
+    if let Some(path) = whole_expression(text) {
+        return lookup(path, outputs)
+            .cloned()
+            .map_err(|reason| error(text.trim(), reason));
+    }
+    // Inside a block (`{{#each}}`) paths are relative to the block, so only Handlebars
+    // itself can check them; outside blocks, every path is from the step outputs.
+    let has_blocks = text.contains("{{#");
+    for expression in expressions(text).filter(|_| !has_blocks) {
+        if is_plain_path(expression) {
+            lookup(expression, outputs).map_err(|reason| error(&format!("{{{{{expression}}}}}"), reason))?;
+        }
+    }
+    let data = Value::Object(outputs.clone());
+    let rendered = registry()
+        .render_template(text, &data)
+        .map_err(|e| error(text, handlebars_reason(&e)))?;
+    if rendered.len() > MAX_RENDERED_LEN {
+        return Err(error(text, format!("it renders to more than {MAX_RENDERED_LEN} bytes")));
+    }
+    Ok(Value::String(rendered))
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 200;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn handlebars_reason(err: &handlebars::RenderError) -> String {
+    let reason = err.reason().to_string();
+    format!("{reason}; write references as {{{{stepName.data.field}}}} or {{{{stepName.data.[0].field}}}}")
+}
+
+/// The inner path when the whole text is `{{ path }}` (or `{{{ path }}}`).
+fn whole_expression(text: &str) -> Option<&str> {
+    let trimmed = text.trim();
+    let inner = trimmed
+        .strip_prefix("{{{")
+        .and_then(|t| t.strip_suffix("}}}"))
+        .or_else(|| trimmed.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")))?
+        .trim();
+    is_plain_path(inner).then_some(inner)
+}
+
+/// The contents of each `{{…}}` in the text.
+fn expressions(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{{")
+        .skip(1)
+        .filter_map(|rest| rest.split("}}").next())
+        .map(|e| e.trim_start_matches('{').trim())
+}
+
+/// A path such as `getOrders.data.[0].id`: no helpers, blocks or spaces.
+fn is_plain_path(expression: &str) -> bool {
+    let mut segments = split_path(expression);
+    let first_ok = segments.next().is_some_and(|s| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    first_ok && segments.all(|s| !s.is_empty() && !s.contains(['{', '}', ' ', '#', '/', '(', ')']))
+}
+
+fn split_path(path: &str) -> impl Iterator<Item = &str> {
+    path.split('.')
+        .map(|s| s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s))
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Follows a path through the step outputs, or says what exists instead.
+fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<&'a Value, String> {
+    let mut segments = split_path(path);
+    let step = segments.next().unwrap_or_default();
+    let Some(mut current) = outputs.get(step) else {
+        let known: Vec<&str> = outputs.keys().map(String::as_str).collect();
+        return Err(if known.is_empty() {
+            format!("there is no earlier step called `{step}` (this is the first step)")
+        } else {
+            format!(
+                "there is no earlier step called `{step}`; earlier steps: {}",
+                known.join(", ")
+            )
+        });
+    };
+    let mut walked = step.to_owned();
+    for segment in segments {
+        let next = match current {
+            Value::Object(map) => map.get(segment).ok_or_else(|| {
+                let keys: Vec<&str> = map.keys().map(String::as_str).take(25).collect();
+                format!("`{walked}` has no field `{segment}`; it has: {}", keys.join(", "))
+            })?,
+            Value::Array(items) => {
+                let index: usize = segment
+                    .parse()
+                    .map_err(|_| format!("`{walked}` is a list; use an index such as `{walked}.[0]`"))?;
+                items
+                    .get(index)
+                    .ok_or_else(|| format!("`{walked}` has {} item(s); [{index}] is out of range", items.len()))?
+            }
+            other => return Err(format!("`{walked}` is {}, it has no `{segment}`", describe(other))),
+        };
+        walked = format!("{walked}.{segment}");
+        current = next;
+    }
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn outputs() -> StepOutputs {
+        json!({
+            "getOrder": {"data": {"id": 42, "status_id": 11, "customer": "Tom & Jerry", "note": "say \"hi\""}, "action": "get_order", "storeHash": "abc"},
+            "getOrders": {"data": [{"id": 7}, {"id": 8}], "action": "get_orders", "storeHash": "abc"}
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn ok(value: Value) -> Value {
+        render("field", &value, &outputs()).unwrap()
+    }
+
+    fn err(value: &str) -> String {
+        render("orderId", &json!(value), &outputs()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_whole_expression_keeps_its_type() {
+        assert_eq!(ok(json!("{{getOrder.data.id}}")), json!(42));
+        assert_eq!(ok(json!("  {{ getOrder.data.id }} ")), json!(42));
+        assert_eq!(ok(json!("{{getOrders.data.[1].id}}")), json!(8));
+        assert_eq!(ok(json!("{{getOrders.data.0.id}}")), json!(7));
+        assert_eq!(ok(json!("{{getOrders.data}}")), json!([{"id": 7}, {"id": 8}]));
+        assert_eq!(ok(json!("{{{getOrder.data.id}}}")), json!(42));
+    }
+
+    #[test]
+    fn mixed_text_renders_as_a_string_without_escaping() {
+        assert_eq!(
+            ok(json!("Order #{{getOrder.data.id}} for {{getOrder.data.customer}}")),
+            json!("Order #42 for Tom & Jerry")
+        );
+        assert_eq!(ok(json!("Note: {{getOrder.data.note}}")), json!("Note: say \"hi\""));
+        assert_eq!(ok(json!("{{#each getOrders.data}}{{id}},{{/each}}")), json!("7,8,"));
+    }
+
+    #[test]
+    fn values_without_templates_are_unchanged() {
+        assert_eq!(ok(json!(5)), json!(5));
+        assert_eq!(ok(json!("plain & simple")), json!("plain & simple"));
+    }
+
+    #[test]
+    fn an_unknown_step_names_the_field_the_expression_and_the_steps() {
+        assert_eq!(
+            err("{{getOrdr.data.id}}"),
+            "orderId: cannot render `{{getOrdr.data.id}}`: there is no earlier step called `getOrdr`; earlier steps: getOrder, getOrders"
+        );
+        assert!(err("Order {{nope.data}}").contains("there is no earlier step called `nope`"));
+    }
+
+    #[test]
+    fn a_missing_path_says_what_exists() {
+        assert_eq!(
+            err("{{getOrder.data.custmer}}"),
+            "orderId: cannot render `{{getOrder.data.custmer}}`: `getOrder.data` has no field `custmer`; it has: id, status_id, customer, note"
+        );
+        assert!(err("{{getOrders.data.[5].id}}").contains("`getOrders.data` has 2 item(s); [5] is out of range"));
+        assert!(
+            err("{{getOrders.data.id}}")
+                .contains("`getOrders.data` is a list; use an index such as `getOrders.data.[0]`")
+        );
+        assert!(err("{{getOrder.data.id.x}}").contains("`getOrder.data.id` is a number, it has no `x`"));
+    }
+
+    #[test]
+    fn broken_syntax_is_an_error_not_a_panic() {
+        assert!(err("{{#each getOrders.data}}").starts_with("orderId: cannot render"));
+        assert!(
+            err("{{getOrder.data.id").is_empty() || err("{{getOrder.data.id").starts_with("orderId: cannot render")
+        );
+        assert!(err("{{}}").starts_with("orderId: cannot render"));
+    }
+
+    #[test]
+    fn templates_are_bounded_in_size() {
+        let long = format!("{{{{getOrder.data.id}}}}{}", "x".repeat(MAX_TEMPLATE_LEN));
+        assert!(err(&long).contains("longer than 65536 bytes"));
+        let mut big = outputs();
+        big.insert("blob".into(), json!({"data": "y".repeat(MAX_RENDERED_LEN)}));
+        let rendered = render("f", &json!("{{blob.data}}{{blob.data}}"), &big)
+            .unwrap_err()
+            .to_string();
+        assert!(rendered.contains("renders to more than"), "{rendered}");
+    }
+}

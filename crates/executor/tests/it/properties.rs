@@ -1,0 +1,80 @@
+//! Property tests: no template or parameter value, however odd, makes the executor panic,
+//! and every refusal carries a code and a message.
+
+use std::sync::LazyLock;
+
+use bigcommerce_api::TransportConfig;
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+use syncaut_actions::ACTIONS;
+use syncaut_executor::Executor;
+
+use crate::step;
+
+/// One executor for every case: building the TLS-capable client is the slow part.
+static EXECUTOR: LazyLock<Executor> =
+    LazyLock::new(|| Executor::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap());
+
+fn outputs() -> Map<String, Value> {
+    json!({"getOrder": {"data": {"id": 5, "items": [{"sku": "A"}], "name": "x"}}})
+        .as_object()
+        .cloned()
+        .unwrap()
+}
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,40}".prop_map(Value::from),
+        "\\{\\{[a-zA-Z_.\\[\\]0-9 #/]{0,30}\\}\\}".prop_map(Value::from),
+        "[a-z ]{0,5}\\{\\{getOrder\\.data\\.[a-z\\[\\]0-9.]{0,12}\\}\\}[a-z ]{0,5}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            prop::collection::btree_map("[a-z]{1,4}", inner, 0..3).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn preparing_any_parameters_never_panics(action_index in 0..ACTIONS.len(), values in prop::collection::vec(any_json(), 0..6), extra in proptest::option::of("[a-zA-Z_:]{1,12}")) {
+        let action = &ACTIONS[action_index];
+        let mut params = Map::new();
+        for (param, value) in action.params.iter().zip(values) {
+            params.insert(param.key.to_owned(), value);
+        }
+        if let Some(key) = extra {
+            params.insert(key, json!(1));
+        }
+        match EXECUTOR.prepare(&step(action.id, Value::Object(params)), &outputs()) {
+            Ok(prepared) => prop_assert!(prepared.request.path.starts_with('/')),
+            Err(err) => {
+                prop_assert!(!err.code().is_empty());
+                prop_assert!(!err.to_string().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn any_text_as_a_template_renders_or_fails_cleanly(text in ".{0,80}") {
+        let result = syncaut_executor::template::render("field", &Value::from(text), &outputs());
+        if let Err(err) = result {
+            prop_assert_eq!(err.code(), "template_error");
+        }
+    }
+
+    #[test]
+    fn any_step_name_or_store_hash_is_checked_without_panic(name in ".{0,20}", hash in ".{0,20}") {
+        let mut s = step("get_orders", json!({}));
+        s.name = name;
+        s.store_hash = hash;
+        let _ = EXECUTOR.prepare(&s, &outputs());
+    }
+}

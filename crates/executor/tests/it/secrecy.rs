@@ -1,0 +1,31 @@
+//! The sentinel token appears nowhere: not in snapshots, debug output or dry-run requests.
+
+use serde_json::{Map, json};
+
+use crate::{TOKEN, step};
+
+#[test]
+fn no_snapshot_contains_the_token() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(TOKEN));
+        checked += 1;
+    }
+    assert!(checked >= 18, "expected a snapshot per action, found {checked}");
+}
+
+#[test]
+fn debug_output_and_dry_runs_never_show_the_token() {
+    let executor = bigcommerce_api::TransportConfig::new("http://127.0.0.1:9")
+        .map(|c| syncaut_executor::Executor::new(&c).unwrap())
+        .unwrap();
+    let step = step("create_customer", json!({"first_name": "A", "last_name": "B", "email": "a@b.co"}));
+    let prepared = executor.prepare(&step, &Map::new()).unwrap();
+    let described = prepared.request.describe(&executor.api_base(&prepared.store_hash, prepared.action.api_version));
+    let printed = format!("{step:?} {prepared:?} {executor:?} {described}");
+    assert!(!printed.contains(TOKEN), "{printed}");
+    assert_eq!(described["headers"]["X-Auth-Token"], "[redacted]");
+    assert_eq!(described["url"], "http://127.0.0.1:9/stores/abc123/v3/customers");
+}
