@@ -4,6 +4,7 @@
 
 mod actions;
 mod errors;
+mod prism;
 mod properties;
 mod secrecy;
 mod templates;

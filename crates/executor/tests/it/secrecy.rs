@@ -21,9 +21,14 @@ fn debug_output_and_dry_runs_never_show_the_token() {
     let executor = bigcommerce_api::TransportConfig::new("http://127.0.0.1:9")
         .map(|c| syncaut_executor::Executor::new(&c).unwrap())
         .unwrap();
-    let step = step("create_customer", json!({"first_name": "A", "last_name": "B", "email": "a@b.co"}));
+    let step = step(
+        "create_customer",
+        json!({"first_name": "A", "last_name": "B", "email": "a@b.co"}),
+    );
     let prepared = executor.prepare(&step, &Map::new()).unwrap();
-    let described = prepared.request.describe(&executor.api_base(&prepared.store_hash, prepared.action.api_version));
+    let described = prepared
+        .request
+        .describe(&executor.api_base(&prepared.store_hash, prepared.action.api_version));
     let printed = format!("{step:?} {prepared:?} {executor:?} {described}");
     assert!(!printed.contains(TOKEN), "{printed}");
     assert_eq!(described["headers"]["X-Auth-Token"], "[redacted]");
