@@ -1,6 +1,5 @@
 //! `syncaut actions …`: the registry, as people and the frontend read it.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -9,6 +8,7 @@ use syncaut_actions::schema::{STEP_NAME_PATTERN, form_schema, is_valid_step_name
 use syncaut_actions::{ACTIONS, Action, Param, Wire, describe, export_files, find, nearest_ids, output};
 
 use crate::error::CliError;
+use crate::output::{print_json, print_lines};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ActionsCommand {
@@ -83,19 +83,6 @@ pub(crate) fn lookup(id: &str) -> Result<&'static Action, CliError> {
             ),
         )
     })
-}
-
-fn print_json(value: &Value) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::new("internal", e.to_string()))?;
-    writeln!(std::io::stdout(), "{text}").map_err(|e| CliError::io("write to standard output", &e))
-}
-
-fn print_lines(lines: &[String]) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        writeln!(out, "{line}").map_err(|e| CliError::io("write to standard output", &e))?;
-    }
-    Ok(())
 }
 
 fn list(json: bool) -> Result<(), CliError> {

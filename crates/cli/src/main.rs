@@ -5,7 +5,11 @@
 //! `--json` where the command has it).
 
 mod actions;
+mod credentials;
 mod error;
+mod output;
+mod run;
+mod store_check;
 
 use std::process::ExitCode;
 
@@ -24,6 +28,19 @@ enum Command {
     /// Inspect the BigCommerce actions and export their form schemas.
     #[command(subcommand)]
     Actions(actions::ActionsCommand),
+    /// Manage saved BigCommerce credentials (tokens encrypted at rest).
+    #[command(subcommand)]
+    Credentials(credentials::CredentialsCommand),
+    /// Run one action against a store and print its output envelope.
+    Run(run::RunArgs),
+}
+
+/// A single-threaded async runtime for the commands that talk to BigCommerce.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, error::CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| error::CliError::io("start the async runtime", &e))
 }
 
 fn main() -> ExitCode {
@@ -32,6 +49,14 @@ fn main() -> ExitCode {
         Command::Actions(command) => {
             let json = command.wants_json();
             (actions::run(command), json)
+        }
+        Command::Credentials(command) => {
+            let json = command.wants_json();
+            (credentials::run(command), json)
+        }
+        Command::Run(args) => {
+            let json = args.json;
+            (run::run(args), json)
         }
     };
     match result {

@@ -3,8 +3,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod actions;
+mod credentials;
+mod run;
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// The token the CLI tests use; it may appear nowhere but in the request header.
+pub(crate) const SENTINEL: &str = "SENTINEL-cli-tok-41a7e9";
 
 /// Runs `syncaut` with `args` and an isolated environment.
 pub(crate) fn syncaut(args: &[&str]) -> Output {
@@ -13,6 +20,38 @@ pub(crate) fn syncaut(args: &[&str]) -> Output {
         .env_remove("SYNCAUT_BIGCOMMERCE_API_URL")
         .output()
         .unwrap()
+}
+
+/// A `syncaut` command with its data directory in `data_dir` and the API at `api_url`.
+pub(crate) fn command(data_dir: &Path, api_url: Option<&str>, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncaut"));
+    command
+        .args(args)
+        .env("SYNCAUT_DATA_DIR", data_dir)
+        .env_remove("SYNCAUT_MASTER_KEY")
+        .env_remove("SYNCAUT_BIGCOMMERCE_API_URL");
+    if let Some(url) = api_url {
+        command.env("SYNCAUT_BIGCOMMERCE_API_URL", url);
+    }
+    command
+}
+
+/// Runs a command with `input` on standard input.
+pub(crate) fn with_stdin(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Asserts that nothing the command printed contains the sentinel token.
+pub(crate) fn assert_silent_about_token(output: &Output) {
+    assert!(!stdout(output).contains(SENTINEL), "stdout shows the token");
+    assert!(!stderr(output).contains(SENTINEL), "stderr shows the token");
 }
 
 pub(crate) fn stdout(output: &Output) -> String {

@@ -1,0 +1,152 @@
+//! `syncaut run`: one action, as a workflow step would run it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use secrecy::SecretString;
+use serde_json::{Map, Value};
+use syncaut_executor::{CredentialSource, ExecError, Executor, NoCredentials, Step, StepOutputs};
+
+use crate::error::CliError;
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The action id, such as get_order (`syncaut actions list`).
+    action: String,
+    /// The step name, as later steps reference it (getOrder).
+    #[arg(long)]
+    step: String,
+    /// The store hash (abc123xyz).
+    #[arg(long = "store-hash")]
+    store_hash: String,
+    /// A credential saved with `syncaut credentials add`.
+    #[arg(long, conflicts_with = "token_env", required_unless_present = "token_env")]
+    credential: Option<String>,
+    /// An environment variable holding the API token instead.
+    #[arg(long = "token-env", value_name = "VAR")]
+    token_env: Option<String>,
+    /// The credential's workspace.
+    #[arg(long, default_value = syncaut_credentials::DEFAULT_WORKSPACE)]
+    workspace: String,
+    /// A parameter as typed text, coerced like a form value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    param: Vec<String>,
+    /// Parameters as a JSON object (combined with --param; --param wins).
+    #[arg(long = "params", value_name = "JSON")]
+    params_json: Option<String>,
+    /// Outputs of earlier steps: a JSON object of step name → output envelope.
+    #[arg(long, value_name = "FILE")]
+    context: Option<PathBuf>,
+    /// Print the request that would be sent (token redacted) and send nothing.
+    #[arg(long = "dry-run")]
+    dry_run: bool,
+    /// Print errors as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_params(args: &RunArgs) -> Result<Map<String, Value>, CliError> {
+    let mut params = match &args.params_json {
+        None => Map::new(),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return Err(CliError::new(
+                    "invalid_params",
+                    "--params must be a JSON object, such as '{\"orderId\": 42}'",
+                ));
+            }
+            Err(e) => {
+                return Err(CliError::new(
+                    "invalid_params",
+                    format!("--params is not valid JSON: {e}"),
+                ));
+            }
+        },
+    };
+    for pair in &args.param {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(CliError::new(
+                "invalid_params",
+                format!("--param `{pair}` must look like key=value, such as orderId=42"),
+            ));
+        };
+        params.insert(key.trim().to_owned(), Value::String(value.to_owned()));
+    }
+    Ok(params)
+}
+
+fn read_context(path: &Option<PathBuf>) -> Result<StepOutputs, CliError> {
+    let Some(path) = path else { return Ok(Map::new()) };
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&format!("read {}", path.display()), &e))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(CliError::new(
+            "invalid_context",
+            format!(
+                "{} must hold a JSON object of step name → output envelope",
+                path.display()
+            ),
+        )),
+        Err(e) => Err(CliError::new(
+            "invalid_context",
+            format!("{} is not valid JSON: {e}", path.display()),
+        )),
+    }
+}
+
+/// The token named by `--token-env`.
+pub(crate) fn token_from_env(var: &str) -> Result<SecretString, CliError> {
+    match std::env::var(var) {
+        Ok(token) if !token.trim().is_empty() => Ok(SecretString::from(token.trim().to_owned())),
+        _ => Err(CliError::new(
+            "token_env_missing",
+            format!(
+                "the environment variable {var} is not set; export it with your BigCommerce API token, or use --credential NAME"
+            ),
+        )),
+    }
+}
+
+pub(crate) fn exec_error(err: &ExecError) -> CliError {
+    CliError::new(err.code(), err.to_string())
+}
+
+/// Runs the action and prints its output envelope.
+pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
+    let params = parse_params(&args)?;
+    let outputs = read_context(&args.context)?;
+    let credential = match (&args.credential, &args.token_env) {
+        (_, Some(var)) => CredentialSource::Token(token_from_env(var)?),
+        (Some(name), None) => CredentialSource::Named(name.clone()),
+        (None, None) => {
+            return Err(CliError::new(
+                "missing_credential",
+                "pass --credential NAME or --token-env VAR",
+            ));
+        }
+    };
+    let step = Step {
+        name: args.step.clone(),
+        action: args.action.clone(),
+        store_hash: args.store_hash.clone(),
+        credential,
+        params,
+    };
+    let executor = Executor::from_env().map_err(|e| exec_error(&e))?;
+    if args.dry_run {
+        let prepared = executor.prepare(&step, &outputs).map_err(|e| exec_error(&e))?;
+        let base = executor.api_base(&prepared.store_hash, prepared.action.api_version);
+        return crate::output::print_json(&prepared.request.describe(&base));
+    }
+    let runtime = crate::runtime()?;
+    let output = match &step.credential {
+        CredentialSource::Named(_) => {
+            let vault = crate::credentials::open_vault()?;
+            let store = syncaut_credentials::VaultCredentials::new(vault, &args.workspace);
+            runtime.block_on(executor.execute(&step, &outputs, &store))
+        }
+        CredentialSource::Token(_) => runtime.block_on(executor.execute(&step, &outputs, &NoCredentials)),
+    };
+    crate::output::print_json(&output.map_err(|e| exec_error(&e))?)
+}
