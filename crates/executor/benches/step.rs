@@ -1,0 +1,163 @@
+//! Executor overhead, measured (not asserted): `cargo bench -p syncaut-executor --bench step`.
+//!
+//! A minimal keep-alive HTTP server on loopback answers every request with the same small
+//! V2 order. We time, per step:
+//! - `prepare`: template rendering, validation and request building, no network;
+//! - `execute`: the whole step through the executor (prepare, send, parse, shape);
+//! - `reqwest`: a bare `reqwest` GET of the same URL with the same headers, same server;
+//!   the executor's overhead ratio is execute / reqwest.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use bigcommerce_api::{SecretString, TransportConfig};
+use serde_json::{Map, Value, json};
+use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const BODY: &str = r#"{"id":218,"customer_id":11,"status_id":11,"status":"Awaiting Fulfillment","total_inc_tax":"79.8400","currency_code":"USD","billing_address":{"first_name":"Jane","last_name":"Smith"}}"#;
+
+async fn serve(listener: TcpListener) {
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 16 * 1024];
+            let mut filled = 0;
+            loop {
+                let Ok(n) = socket.read(&mut buffer[filled..]).await else {
+                    return;
+                };
+                if n == 0 {
+                    return;
+                }
+                filled += n;
+                // Requests here have no body: a request ends at the blank line.
+                while let Some(end) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
+                        BODY.len()
+                    );
+                    if socket.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    buffer.copy_within(end + 4..filled, 0);
+                    filled -= end + 4;
+                }
+            }
+        });
+    }
+}
+
+struct Stats {
+    median: Duration,
+    p90: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    Stats {
+        median: samples[samples.len() / 2],
+        p90: samples[samples.len() * 9 / 10],
+    }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(serve(listener));
+    let base = format!("http://127.0.0.1:{port}");
+    let executor = Executor::new(&TransportConfig::new(&base).unwrap()).unwrap();
+    let outputs: Map<String, Value> = json!({
+        "getOrders": {"data": [{"id": 218, "billing_address": {"first_name": "Jane"}}], "action": "get_orders", "storeHash": "abc123"}
+    })
+    .as_object()
+    .cloned()
+    .unwrap();
+    let token = "bench-token-not-secret";
+    let step = |action: &str, params: Value| Step {
+        name: "bench".into(),
+        action: action.into(),
+        store_hash: "abc123".into(),
+        credential: CredentialSource::Token(SecretString::from(token)),
+        params: params.as_object().cloned().unwrap(),
+    };
+    let get_order = step("get_order", json!({"orderId": "{{getOrders.data.[0].id}}"}));
+    let create_product = step(
+        "create_product",
+        json!({"name": "Gift for {{getOrders.data.[0].billing_address.first_name}} #{{getOrders.data.[0].id}}", "price": "19.99", "description": "Tom & Jerry"}),
+    );
+    let iterations = 3000;
+
+    let mut prepare_get = Vec::with_capacity(iterations);
+    let mut prepare_create = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let start = Instant::now();
+        black_box(executor.prepare(&get_order, &outputs).unwrap());
+        prepare_get.push(start.elapsed());
+        let start = Instant::now();
+        black_box(executor.prepare(&create_product, &outputs).unwrap());
+        prepare_create.push(start.elapsed());
+    }
+
+    let client = reqwest::Client::builder()
+        .user_agent(bigcommerce_api::USER_AGENT)
+        .build()
+        .unwrap();
+    let url = format!("{base}/stores/abc123/v2/orders/218");
+    // Interleave the two so that both see the same machine state.
+    let (execute, bare) = runtime.block_on(async {
+        let mut execute = Vec::with_capacity(iterations);
+        let mut bare = Vec::with_capacity(iterations);
+        for _ in 0..200 {
+            executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
+            client.get(&url).send().await.unwrap().bytes().await.unwrap();
+        }
+        for _ in 0..iterations {
+            let start = Instant::now();
+            let output = executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
+            execute.push(start.elapsed());
+            black_box(output);
+            let start = Instant::now();
+            let response = client
+                .get(&url)
+                .header("X-Auth-Token", token)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            bare.push(start.elapsed());
+            black_box(value);
+        }
+        (execute, bare)
+    });
+
+    let rows = [
+        ("prepare get_order (1 whole-value template)", stats(prepare_get)),
+        ("prepare create_product (mixed-text templates)", stats(prepare_create)),
+        ("execute get_order over loopback", stats(execute)),
+        ("bare reqwest GET + JSON parse, same server", stats(bare)),
+    ];
+    println!("{:<48} {:>12} {:>12}", "per step", "median µs", "p90 µs");
+    for (name, s) in &rows {
+        println!("{name:<48} {:>12.1} {:>12.1}", micros(s.median), micros(s.p90));
+    }
+    let ratio = micros(rows[2].1.median) / micros(rows[3].1.median);
+    println!("executor overhead ratio (execute / bare reqwest, medians): {ratio:.3}");
+    println!(
+        "({iterations} iterations each, {} logical CPUs)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+}

@@ -1,0 +1,274 @@
+//! Every endpoint the sandbox serves answers with a body that validates against the
+//! response schema of BigCommerce's own spec (from the generated operation index).
+
+use bigcommerce_api::ApiVersion;
+use bigcommerce_api::index::{self, SpecIndex};
+use serde_json::{Map, Value, json};
+use syncaut_sandbox::Sandbox;
+
+use crate::send;
+
+/// OpenAPI 3.0 schema → JSON Schema 2020-12: `nullable` becomes a `null` type, boolean
+/// `exclusiveMinimum/Maximum` become numbers, and component refs point into `$defs`.
+fn to_json_schema(schema: &Value) -> Value {
+    match schema {
+        Value::Object(obj) => {
+            let mut out = Map::new();
+            for (key, value) in obj {
+                match key.as_str() {
+                    "$ref" => {
+                        let target = value
+                            .as_str()
+                            .unwrap_or_default()
+                            .replace("#/components/schemas/", "#/$defs/");
+                        out.insert(key.clone(), json!(target));
+                    }
+                    "example" | "examples" | "nullable" | "discriminator" | "xml" | "externalDocs" => {}
+                    "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
+                    "properties" | "patternProperties" => {
+                        let props = value
+                            .as_object()
+                            .map(|p| p.iter().map(|(k, v)| (k.clone(), to_json_schema(v))).collect())
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Object(props));
+                    }
+                    _ => {
+                        out.insert(key.clone(), to_json_schema(value));
+                    }
+                }
+            }
+            for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+                if obj.get(flag) == Some(&json!(true))
+                    && let Some(limit) = out.remove(bound)
+                {
+                    out.insert(flag.into(), limit);
+                }
+            }
+            if obj.get("nullable") == Some(&json!(true)) {
+                match out.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        out.insert("type".into(), json!([t, "null"]));
+                    }
+                    _ => {
+                        let inner = Value::Object(out);
+                        return json!({"anyOf": [inner, {"type": "null"}]});
+                    }
+                }
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
+        other => other.clone(),
+    }
+}
+
+fn validator(spec: &SpecIndex, schema: &Value) -> jsonschema::Validator {
+    let defs: Map<String, Value> = spec
+        .schemas
+        .iter()
+        .map(|(k, v)| (k.clone(), to_json_schema(v)))
+        .collect();
+    let mut root = to_json_schema(schema);
+    if let Value::Object(obj) = &mut root {
+        obj.insert("$defs".into(), Value::Object(defs));
+    }
+    jsonschema::draft202012::new(&root).unwrap()
+}
+
+/// (version, method, path template, concrete path, query, body)
+fn cases() -> Vec<(
+    ApiVersion,
+    &'static str,
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+    Option<Value>,
+)> {
+    use ApiVersion::{V2, V3};
+    vec![
+        (
+            V3,
+            "GET",
+            "/catalog/products",
+            "/v3/catalog/products".into(),
+            vec![("include", "variants"), ("limit", "3")],
+            None,
+        ),
+        (
+            V3,
+            "GET",
+            "/catalog/products",
+            "/v3/catalog/products".into(),
+            vec![("keyword", "jar"), ("is_visible", "true")],
+            None,
+        ),
+        (
+            V3,
+            "GET",
+            "/catalog/products/{product_id}",
+            "/v3/catalog/products/112".into(),
+            vec![("include", "variants")],
+            None,
+        ),
+        (
+            V3,
+            "POST",
+            "/catalog/products",
+            "/v3/catalog/products".into(),
+            vec![],
+            Some(json!({"name": "Conformance Mug", "type": "physical", "weight": 0, "price": 12.5})),
+        ),
+        (
+            V3,
+            "PUT",
+            "/catalog/products/{product_id}",
+            "/v3/catalog/products/111".into(),
+            vec![],
+            Some(json!({"price": 8.5, "inventory_level": 60})),
+        ),
+        (
+            V3,
+            "DELETE",
+            "/catalog/products/{product_id}",
+            "/v3/catalog/products/117".into(),
+            vec![],
+            None,
+        ),
+        (
+            V3,
+            "GET",
+            "/catalog/categories",
+            "/v3/catalog/categories".into(),
+            vec![],
+            None,
+        ),
+        (
+            V3,
+            "POST",
+            "/catalog/categories",
+            "/v3/catalog/categories".into(),
+            vec![],
+            Some(json!({"name": "Lids", "parent_id": 18})),
+        ),
+        (
+            V3,
+            "GET",
+            "/customers",
+            "/v3/customers".into(),
+            vec![("name:like", "smith")],
+            None,
+        ),
+        (
+            V3,
+            "GET",
+            "/customers",
+            "/v3/customers".into(),
+            vec![("id:in", "1,3"), ("customer_group_id:in", "2")],
+            None,
+        ),
+        (
+            V3,
+            "POST",
+            "/customers",
+            "/v3/customers".into(),
+            vec![],
+            Some(json!([{"email": "new@example.com", "first_name": "New", "last_name": "Customer"}])),
+        ),
+        (
+            V3,
+            "PUT",
+            "/customers",
+            "/v3/customers".into(),
+            vec![],
+            Some(json!([{"id": 2, "company": "Jerry & Co"}])),
+        ),
+        (
+            V3,
+            "DELETE",
+            "/customers",
+            "/v3/customers".into(),
+            vec![("id:in", "5")],
+            None,
+        ),
+        (
+            V2,
+            "GET",
+            "/orders",
+            "/v2/orders".into(),
+            vec![("status_id", "11")],
+            None,
+        ),
+        (V2, "GET", "/orders/count", "/v2/orders/count".into(), vec![], None),
+        (V2, "GET", "/orders/{order_id}", "/v2/orders/100".into(), vec![], None),
+        (
+            V2,
+            "PUT",
+            "/orders/{order_id}",
+            "/v2/orders/101".into(),
+            vec![],
+            Some(json!({"status_id": 2})),
+        ),
+        (
+            V2,
+            "DELETE",
+            "/orders/{order_id}",
+            "/v2/orders/106".into(),
+            vec![],
+            None,
+        ),
+        (V2, "GET", "/store", "/v2/store".into(), vec![], None),
+        (V2, "GET", "/time", "/v2/time".into(), vec![], None),
+    ]
+}
+
+#[test]
+fn every_sandbox_response_validates_against_bigcommerce_response_schemas() {
+    let sandbox = Sandbox::new();
+    let mut failures = Vec::new();
+    for (version, method, template, path, query, body) in cases() {
+        let (spec, op) = index::find_with_spec(version, method, template)
+            .unwrap_or_else(|| panic!("no {method} {template} in the index"));
+        let response = send(&sandbox, method, &path, &query, body);
+        let spec_response = op.response.as_ref().unwrap();
+        let expected: Vec<u16> = std::iter::once(spec_response.status)
+            .chain(spec_response.other_statuses.iter().copied())
+            .collect();
+        if !expected.contains(&response.status) {
+            failures.push(format!(
+                "{method} {path}: status {} (spec: {expected:?}) body {:?}",
+                response.status, response.body
+            ));
+            continue;
+        }
+        let (Some(schema), Some(body)) = (&spec_response.schema, &response.body) else {
+            if response.status != 204 && response.body.is_some() {
+                failures.push(format!("{method} {path}: the spec has no schema for a body"));
+            }
+            continue;
+        };
+        let validator = validator(spec, schema);
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .take(5)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            failures.push(format!("{method} {path}:\n    {}", errors.join("\n    ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "responses that break BigCommerce's schemas:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_schema_check_catches_a_wrong_response() {
+    let (spec, op) = index::find_with_spec(ApiVersion::V2, "GET", "/orders/{order_id}").unwrap();
+    let validator = validator(spec, op.response.as_ref().unwrap().schema.as_ref().unwrap());
+    assert!(!validator.is_valid(&json!({"id": "not a number", "status_id": "eleven"})));
+}
