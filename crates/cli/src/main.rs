@@ -9,7 +9,9 @@ mod credentials;
 mod error;
 mod output;
 mod run;
+mod sandbox;
 mod store_check;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -33,6 +35,12 @@ enum Command {
     Credentials(credentials::CredentialsCommand),
     /// Run one action against a store and print its output envelope.
     Run(run::RunArgs),
+    /// Run workflow files: steps in order, later steps using earlier steps' outputs.
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
+    /// The local BigCommerce sandbox.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
 }
 
 /// A single-threaded async runtime for the commands that talk to BigCommerce.
@@ -58,6 +66,11 @@ fn main() -> ExitCode {
             let json = args.json;
             (run::run(args), json)
         }
+        Command::Workflow(command) => {
+            let json = command.wants_json();
+            (workflow::run(command), json)
+        }
+        Command::Sandbox(command) => (sandbox::run(command), false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,7 @@ pub mod key;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -305,53 +305,7 @@ impl Vault {
                 (key::load_or_create(&path)?, Some(path))
             }
         };
-        let corrupt = |e: rusqlite::Error| VaultError::Corrupt {
-            path: db_path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let conn = Connection::open(&db_path).map_err(corrupt)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(corrupt)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(VaultError::Database(format!(
-                "could not switch {} to WAL mode",
-                db_path.display()
-            )));
-        }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(corrupt)?;
-        let app_id: i64 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        if app_id != APPLICATION_ID && tables > 0 {
-            return Err(VaultError::Corrupt {
-                path: db_path.display().to_string(),
-                reason: "not a Syncaut vault".into(),
-            });
-        }
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;
-             PRAGMA application_id = {APPLICATION_ID};
-             CREATE TABLE IF NOT EXISTS credentials (
-                 id TEXT PRIMARY KEY,
-                 workspace TEXT NOT NULL,
-                 name TEXT NOT NULL,
-                 kind TEXT NOT NULL,
-                 key_id TEXT NOT NULL,
-                 nonce BLOB NOT NULL,
-                 ciphertext BLOB NOT NULL,
-                 created_at TEXT NOT NULL,
-                 updated_at TEXT NOT NULL,
-                 UNIQUE (workspace, name)
-             );
-             COMMIT;"
-        ))
-        .map_err(corrupt)?;
+        let conn = open_connection(&db_path)?;
         Ok(Self {
             conn,
             key,
@@ -373,20 +327,7 @@ impl Vault {
     }
 
     fn db_error(&self, e: rusqlite::Error) -> VaultError {
-        match e {
-            rusqlite::Error::SqliteFailure(err, _)
-                if matches!(
-                    err.code,
-                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
-                ) =>
-            {
-                VaultError::Corrupt {
-                    path: self.db_path.display().to_string(),
-                    reason: err.to_string(),
-                }
-            }
-            other => VaultError::Database(other.to_string()),
-        }
+        classify(&self.db_path, e)
     }
 
     /// Saves a new credential. The name must be free in the workspace.
@@ -578,6 +519,94 @@ impl Vault {
         self.key = new_key;
         Ok(rows.len())
     }
+}
+
+/// Whether SQLite answered "busy" or "locked" (another process holds the lock).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(err, _) if matches!(err.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+/// A database error as the vault reports it: damage is `Corrupt`, the rest is `Database`.
+fn classify(db_path: &Path, e: rusqlite::Error) -> VaultError {
+    let damaged = matches!(&e, rusqlite::Error::SqliteFailure(err, _)
+        if matches!(err.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase));
+    if damaged {
+        VaultError::Corrupt {
+            path: db_path.display().to_string(),
+            reason: e.to_string(),
+        }
+    } else {
+        VaultError::Database(format!("{}: {e}", db_path.display()))
+    }
+}
+
+/// Opens the database in WAL mode and creates the schema. Two processes doing this at
+/// once can get "busy" even with a busy timeout (SQLite refuses to wait where waiting
+/// could deadlock, as when switching to WAL), so initialisation is retried for a while.
+fn open_connection(db_path: &Path) -> Result<Connection, VaultError> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match initialise(db_path) {
+            Ok(conn) => return Ok(conn),
+            Err(Init::Sqlite(e)) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Err(Init::Sqlite(e)) => return Err(classify(db_path, e)),
+            Err(Init::Vault(e)) => return Err(e),
+        }
+    }
+}
+
+enum Init {
+    Sqlite(rusqlite::Error),
+    Vault(VaultError),
+}
+
+impl From<rusqlite::Error> for Init {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+fn initialise(db_path: &Path) -> Result<Connection, Init> {
+    let conn = Connection::open(db_path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Init::Vault(VaultError::Database(format!(
+            "could not switch {} to WAL mode",
+            db_path.display()
+        ))));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if app_id != APPLICATION_ID && tables > 0 {
+        return Err(Init::Vault(VaultError::Corrupt {
+            path: db_path.display().to_string(),
+            reason: "not a Syncaut vault".into(),
+        }));
+    }
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE;
+         PRAGMA application_id = {APPLICATION_ID};
+         CREATE TABLE IF NOT EXISTS credentials (
+             id TEXT PRIMARY KEY,
+             workspace TEXT NOT NULL,
+             name TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             key_id TEXT NOT NULL,
+             nonce BLOB NOT NULL,
+             ciphertext BLOB NOT NULL,
+             created_at TEXT NOT NULL,
+             updated_at TEXT NOT NULL,
+             UNIQUE (workspace, name)
+         );
+         COMMIT;"
+    ))?;
+    Ok(conn)
 }
 
 /// If a rotation was interrupted after its commit, the records use the key in

@@ -7,6 +7,9 @@
 //! - `reqwest`: a bare `reqwest` GET of the same URL with the same headers, same server;
 //!   the executor's overhead ratio is execute / reqwest.
 
+// A benchmark panics on a broken setup; `unwrap` is how it says so.
+#![allow(clippy::unwrap_used)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

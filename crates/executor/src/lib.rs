@@ -21,6 +21,7 @@ pub mod params;
 pub mod request;
 mod response;
 pub mod template;
+pub mod workflow;
 
 use std::time::Duration;
 
@@ -102,6 +103,17 @@ impl Executor {
     /// Every check that needs no token or network: step name, action, store hash,
     /// templates and parameters. A dry run stops here.
     pub fn prepare(&self, step: &Step, outputs: &StepOutputs) -> Result<Prepared, ExecError> {
+        self.prepare_with(step, outputs, params::Templates::Render)
+    }
+
+    /// [`Self::prepare`], choosing what happens to templates ([`params::Templates::Defer`]
+    /// for a dry run of a workflow whose earlier steps have not run).
+    pub fn prepare_with(
+        &self,
+        step: &Step,
+        outputs: &StepOutputs,
+        templates: params::Templates,
+    ) -> Result<Prepared, ExecError> {
         if !syncaut_actions::schema::is_valid_step_name(&step.name) {
             return Err(ExecError::InvalidStepName(step.name.chars().take(100).collect()));
         }
@@ -111,7 +123,7 @@ impl Executor {
         })?;
         let store_hash = StoreHash::new(&step.store_hash)
             .map_err(|_| ExecError::InvalidStoreHash(step.store_hash.chars().take(64).collect()))?;
-        let params = params::validate(action, &step.params, outputs)?;
+        let params = params::validate_with(action, &step.params, outputs, templates)?;
         let request = request::build(&params);
         Ok(Prepared {
             action,

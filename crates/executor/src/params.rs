@@ -14,6 +14,7 @@ use crate::template::{StepOutputs, has_template, render};
 pub struct ValidatedParams {
     action: &'static Action,
     values: Vec<(&'static Param, Value)>,
+    deferred: Vec<&'static str>,
 }
 
 impl ValidatedParams {
@@ -27,10 +28,24 @@ impl ValidatedParams {
         self.values.iter().find(|(p, _)| p.key == key).map(|(_, v)| v)
     }
 
+    /// Whether this parameter still holds its `{{…}}` text (dry runs, see [`Templates`]).
+    pub fn is_deferred(&self, key: &str) -> bool {
+        self.deferred.contains(&key)
+    }
+
     /// Every parameter that has a value, in the registry's order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &Value)> {
         self.values.iter().map(|(p, v)| (*p, v))
     }
+}
+
+/// What to do with `{{…}}` templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Templates {
+    /// Render them against the outputs of earlier steps.
+    Render,
+    /// Keep them as written, unchecked: for a dry run, where earlier steps have not run.
+    Defer,
 }
 
 /// Renders templates (in templatable fields only), coerces and checks every parameter.
@@ -38,6 +53,16 @@ pub fn validate(
     action: &'static Action,
     raw: &Map<String, Value>,
     outputs: &StepOutputs,
+) -> Result<ValidatedParams, ExecError> {
+    validate_with(action, raw, outputs, Templates::Render)
+}
+
+/// [`validate`], choosing what happens to templates.
+pub fn validate_with(
+    action: &'static Action,
+    raw: &Map<String, Value>,
+    outputs: &StepOutputs,
+    templates: Templates,
 ) -> Result<ValidatedParams, ExecError> {
     for key in raw.keys() {
         if action.param(key).is_none() {
@@ -54,9 +79,15 @@ pub fn validate(
         }
     }
     let mut values = Vec::new();
+    let mut deferred = Vec::new();
     for param in action.params {
         let given = raw.get(param.key).filter(|v| !is_empty(v));
         let value = match given {
+            Some(value) if param.templatable && templates == Templates::Defer && has_template(value) => {
+                deferred.push(param.key);
+                values.push((param, value.clone()));
+                continue;
+            }
             Some(value) if param.templatable => render(param.key, value, outputs)?,
             Some(value) if has_template(value) => {
                 return Err(invalid(
@@ -79,7 +110,11 @@ pub fn validate(
         }
         values.push((param, coerce(param, value)?));
     }
-    Ok(ValidatedParams { action, values })
+    Ok(ValidatedParams {
+        action,
+        values,
+        deferred,
+    })
 }
 
 fn is_empty(value: &Value) -> bool {

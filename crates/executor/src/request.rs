@@ -56,7 +56,12 @@ pub fn build(params: &ValidatedParams) -> PreparedRequest {
     for (param, value) in params.iter() {
         match param.wire {
             Wire::Path(name) => {
-                let encoded = utf8_percent_encode(&wire_text(value), PATH_SEGMENT).to_string();
+                // A deferred template (dry run) is shown as written, not encoded.
+                let encoded = if params.is_deferred(param.key) {
+                    wire_text(value)
+                } else {
+                    utf8_percent_encode(&wire_text(value), PATH_SEGMENT).to_string()
+                };
                 path = path.replace(&format!("{{{name}}}"), &encoded);
             }
             Wire::Query(name) => query.push((name.to_owned(), wire_text(value))),

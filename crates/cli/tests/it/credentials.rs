@@ -165,7 +165,7 @@ fn rotate_replaces_the_token_and_rotate_key_keeps_credentials_readable() {
 #[test]
 fn two_processes_adding_at_once_both_succeed() {
     let dir = tempfile::tempdir().unwrap();
-    let children: Vec<_> = (0..6)
+    let children: Vec<_> = (0..12)
         .map(|i| {
             let mut cmd = command(
                 dir.path(),
@@ -188,7 +188,7 @@ fn two_processes_adding_at_once_both_succeed() {
         .output()
         .unwrap();
     let list: Vec<Value> = serde_json::from_str(&stdout(&listed)).unwrap();
-    assert_eq!(list.len(), 6);
+    assert_eq!(list.len(), 12);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod actions;
 mod credentials;
 mod run;
+mod workflow;
 
 use std::io::Write;
 use std::path::Path;

@@ -78,15 +78,17 @@ fn validator(spec: &SpecIndex, schema: &Value) -> jsonschema::Validator {
     jsonschema::draft202012::new(&root).unwrap()
 }
 
-/// (version, method, path template, concrete path, query, body)
-fn cases() -> Vec<(
+/// One request: (version, method, path template, concrete path, query, body).
+type Case = (
     ApiVersion,
     &'static str,
     &'static str,
     String,
     Vec<(&'static str, &'static str)>,
     Option<Value>,
-)> {
+);
+
+fn cases() -> Vec<Case> {
     use ApiVersion::{V2, V3};
     vec![
         (
