@@ -8,7 +8,7 @@ use std::fmt;
 use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex};
 use serde_json::Value;
 
-use crate::model::{Action, BodyShape, ParamType, ResponseShape, Wire};
+use crate::model::{Action, BodyShape, Pagination, ParamType, ResponseShape, Wire};
 use crate::output::properties;
 
 /// One way an action disagrees with the spec.
@@ -44,6 +44,7 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
             check_body(action, spec, op, &mut problems);
             check_response(action, spec, op, &mut problems);
             check_scope(action, op, &mut problems);
+            check_count_endpoint(action, &mut problems);
         }
     }
     problems
@@ -74,6 +75,7 @@ fn compatible(ours: ParamType, spec_type: Option<&str>, items_type: Option<&str>
         (ParamType::Integer, Some(t)) => matches!(t, "integer" | "number" | "string"),
         (ParamType::Number, Some(t)) => matches!(t, "number" | "string"),
         (ParamType::String | ParamType::Email, Some(t)) => t == "string",
+        (ParamType::Boolean, Some(t)) => matches!(t, "boolean" | "string"),
     };
     match spec_type {
         Some("array") => scalar_ok(items_type),
@@ -115,6 +117,11 @@ fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mu
                 }
             }
             Wire::Body(pointer) => check_body_field(action, param.key, pointer, param.ty, spec, op, problems),
+            Wire::Control(_) => {
+                if action.pagination == Pagination::None {
+                    problems.push(format!("`{}` controls paging, but the action does not page", param.key));
+                }
+            }
         }
     }
     for pair in action.fixed_query {
@@ -330,6 +337,35 @@ fn check_response(action: &Action, spec: &SpecIndex, op: &Operation, problems: &
             if schema.is_none() {
                 problems.push("expects a JSON body, but the spec's response has none".into());
             }
+        }
+    }
+}
+
+/// The count endpoint of a V2 list must exist, answer a `count`, and take the list's filters.
+fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
+    let Pagination::V2Pages { count_path: Some(path) } = action.pagination else {
+        return;
+    };
+    let Some((spec, op)) = index::find_with_spec(action.api_version, "GET", path) else {
+        problems.push(format!("the count endpoint GET {path} is not in the spec"));
+        return;
+    };
+    let schema = op
+        .response
+        .as_ref()
+        .and_then(|r| r.schema.as_ref())
+        .map(|s| spec.resolve(s));
+    if !schema.is_some_and(|s| properties(spec, &s).iter().any(|(name, _)| name == "count")) {
+        problems.push(format!("GET {path} does not answer a `count`"));
+    }
+    for param in action.params {
+        if let Wire::Query(name) = param.wire
+            && !matches!(name, "page" | "limit")
+            && op.parameter(name, ParamLocation::Query).is_none()
+        {
+            problems.push(format!(
+                "GET {path} does not take the filter `{name}`, so its count would not match"
+            ));
         }
     }
 }

@@ -16,8 +16,8 @@ pub mod registry;
 pub mod schema;
 
 pub use model::{
-    Action, ActionKind, BodyShape, Choice, Literal, Method, Pagination, Param, ParamType, QueryPair, Record, Resource,
-    ResponseShape, Scope, Section, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Literal, Method, Pagination, Param, ParamType, QueryPair, Record,
+    Resource, ResponseShape, Scope, Section, Wire,
 };
 pub use registry::{ACTIONS, find, nearest_ids};
 

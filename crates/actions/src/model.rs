@@ -113,8 +113,12 @@ pub enum Pagination {
     None,
     /// V3 `page` and `limit`, with `meta.pagination` in the response.
     V3Pages,
-    /// V2 `page` and `limit`; a page past the end is `204 No Content`.
-    V2Pages,
+    /// V2 `page` and `limit`; a page past the end is `204 No Content`. `count_path`
+    /// (same filters) tells how many records there are, so pages can be fetched at once.
+    V2Pages {
+        /// The count endpoint, such as `/orders/count`.
+        count_path: Option<&'static str>,
+    },
 }
 
 /// The shape of the request body.
@@ -207,6 +211,18 @@ pub enum Wire {
     Body(&'static str),
     /// The chosen [`Choice`]'s `query` pairs are sent (one user field, several API filters).
     ChoiceQuery,
+    /// Not sent: an option the executor interprets.
+    Control(Control),
+}
+
+/// Options of list actions that change how the executor fetches, not what it asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Fetch every page (250 at a time) and output them as one array.
+    ReturnAll,
+    /// With `ReturnAll`: stop after this many records.
+    Limit,
 }
 
 impl Wire {
@@ -238,6 +254,8 @@ pub enum ParamType {
     String,
     /// An email address.
     Email,
+    /// True or false.
+    Boolean,
 }
 
 /// Where the field shows in the UI.
@@ -258,6 +276,8 @@ pub enum Literal {
     Int(i64),
     /// Text.
     Str(&'static str),
+    /// True or false.
+    Bool(bool),
 }
 
 impl Literal {
@@ -266,6 +286,7 @@ impl Literal {
         match self {
             Self::Int(i) => i.into(),
             Self::Str(s) => s.into(),
+            Self::Bool(b) => b.into(),
         }
     }
 }

@@ -5,8 +5,8 @@
 use bigcommerce_api::ApiVersion::{V2, V3};
 
 use crate::model::{
-    Action, ActionKind, BodyShape, Choice, Literal, Method, Pagination, Param, ParamType, QueryPair, Record, Resource,
-    ResponseShape, Scope, Section, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Literal, Method, Pagination, Param, ParamType, QueryPair, Record,
+    Resource, ResponseShape, Scope, Section, Wire,
 };
 
 /// Products — Read-Only.
@@ -129,6 +129,32 @@ const PER_PAGE: Param = Param {
         "Per page",
         "How many results per page, at most 250. BigCommerce returns 50 when this is empty.",
         Wire::Query("limit"),
+        ParamType::Integer,
+    )
+};
+
+const RETURN_ALL: Param = Param {
+    section: Section::Filters,
+    templatable: false,
+    default: None,
+    ..field(
+        "return_all",
+        "Return all",
+        "Fetch every page (250 per request, several at once, paced by BigCommerce's rate limits) and output one array. Page and Per page are then ignored.",
+        Wire::Control(Control::ReturnAll),
+        ParamType::Boolean,
+    )
+};
+
+const LIMIT: Param = Param {
+    section: Section::Filters,
+    minimum: Some(1),
+    placeholder: Some("1000"),
+    ..field(
+        "limit",
+        "Limit",
+        "With Return all: stop after this many records. Empty means all of them.",
+        Wire::Control(Control::Limit),
         ParamType::Integer,
     )
 };
@@ -301,6 +327,8 @@ pub const ACTIONS: &[Action] = &[
                     ParamType::String,
                 )
             },
+            RETURN_ALL,
+            LIMIT,
         ],
         fixed_query: &[],
         scope: PRODUCTS_READ,
@@ -470,10 +498,14 @@ pub const ACTIONS: &[Action] = &[
             },
             PAGE,
             PER_PAGE,
+            RETURN_ALL,
+            LIMIT,
         ],
         fixed_query: &[],
         scope: ORDERS_READ,
-        pagination: Pagination::V2Pages,
+        pagination: Pagination::V2Pages {
+            count_path: Some("/orders/count"),
+        },
         body: BodyShape::None,
         response: ResponseShape::Body,
         record: None,
@@ -578,6 +610,8 @@ pub const ACTIONS: &[Action] = &[
             },
             PAGE,
             PER_PAGE,
+            RETURN_ALL,
+            LIMIT,
         ],
         fixed_query: &[],
         scope: CUSTOMERS_READ,
@@ -680,11 +714,12 @@ pub const ACTIONS: &[Action] = &[
         path: "/catalog/categories",
         params: &[
             PAGE,
+            PER_PAGE,
             Param {
-                default: Some(Literal::Int(MAX_PER_PAGE)),
-                placeholder: Some("250"),
-                ..PER_PAGE
+                default: Some(Literal::Bool(true)),
+                ..RETURN_ALL
             },
+            LIMIT,
         ],
         fixed_query: &[],
         scope: PRODUCTS_READ,

@@ -135,6 +135,7 @@ fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
         ParamType::Integer => "integer",
         ParamType::Number => "number",
         ParamType::String | ParamType::Email => "string",
+        ParamType::Boolean => "boolean",
     };
     let numeric = matches!(param.ty, ParamType::Integer | ParamType::Number);
     if numeric && param.templatable {

@@ -17,11 +17,13 @@
 
 mod error;
 pub mod index;
+pub mod pacing;
 mod store;
 
 pub use error::Error;
 pub use store::{
-    API_URL_ENV, ApiVersion, DEFAULT_API_URL, StoreClient, StoreHash, Transport, TransportConfig, USER_AGENT,
+    API_URL_ENV, ApiVersion, DEFAULT_API_URL, RetryPolicy, StoreClient, StoreHash, TIMEOUT_ENV, Transport,
+    TransportConfig, USER_AGENT,
 };
 
 /// Re-exported so callers name the same secret type the transport takes.

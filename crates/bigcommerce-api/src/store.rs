@@ -95,6 +95,58 @@ impl fmt::Display for ApiVersion {
     }
 }
 
+/// Environment variable with the request timeout in seconds.
+pub const TIMEOUT_ENV: &str = "SYNCAUT_HTTP_TIMEOUT_SECS";
+
+/// When to try a request again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries of an idempotent request after a 5xx, a timeout or a lost connection.
+    pub max_retries: u32,
+    /// Retries after a 429 (any method: a 429 means the request was not processed).
+    pub max_rate_limited: u32,
+    /// First backoff; it doubles with each retry.
+    pub base_delay: Duration,
+    /// Longest single wait.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            max_rate_limited: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            max_rate_limited: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The capped exponential backoff before retry number `attempt` (from 1), with up to
+    /// 25% jitter so that concurrent callers do not retry in lockstep.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let capped = exponential.min(self.max_delay);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let jitter = capped.mul_f64(f64::from(nanos % 1000) / 4000.0);
+        capped + jitter
+    }
+}
+
 /// Where and how to reach BigCommerce. Shared by every store client of a process.
 #[derive(Clone, Debug)]
 pub struct TransportConfig {
@@ -103,6 +155,10 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// How long a whole request, body included, may take.
     pub timeout: Duration,
+    /// When to retry.
+    pub retry: RetryPolicy,
+    /// How many pages of one "return all" are fetched at once.
+    pub concurrency: usize,
 }
 
 impl TransportConfig {
@@ -110,6 +166,8 @@ impl TransportConfig {
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default request timeout.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default number of pages fetched at once.
+    pub const DEFAULT_CONCURRENCY: usize = 10;
 
     /// A configuration for the given base URL (scheme, host, optional port and path stem).
     pub fn new(base_url: &str) -> Result<Self, Error> {
@@ -133,15 +191,31 @@ impl TransportConfig {
             base_url: url,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             timeout: Self::DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            concurrency: Self::DEFAULT_CONCURRENCY,
         })
     }
 
-    /// BigCommerce's own API, or the URL in `SYNCAUT_BIGCOMMERCE_API_URL` when it is set.
+    /// BigCommerce's own API, or the URL in `SYNCAUT_BIGCOMMERCE_API_URL` when it is set;
+    /// the request timeout from `SYNCAUT_HTTP_TIMEOUT_SECS` when it is set.
     pub fn from_env() -> Result<Self, Error> {
-        match std::env::var(API_URL_ENV) {
-            Ok(url) if !url.trim().is_empty() => Self::new(url.trim()),
-            _ => Self::new(DEFAULT_API_URL),
+        let mut config = match std::env::var(API_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => Self::new(url.trim())?,
+            _ => Self::new(DEFAULT_API_URL)?,
+        };
+        if let Ok(text) = std::env::var(TIMEOUT_ENV) {
+            let seconds: f64 = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                .ok_or_else(|| Error::InvalidBaseUrl {
+                    url: text.clone(),
+                    why: format!("{TIMEOUT_ENV} must be a positive number of seconds"),
+                })?;
+            config.timeout = Duration::from_secs_f64(seconds);
         }
+        Ok(config)
     }
 
     /// The base URL, without a trailing slash.
@@ -156,6 +230,7 @@ impl TransportConfig {
 pub struct Transport {
     http: reqwest::Client,
     config: TransportConfig,
+    pacer: crate::pacing::Pacer,
 }
 
 impl Transport {
@@ -165,6 +240,7 @@ impl Transport {
         Ok(Self {
             http,
             config: config.clone(),
+            pacer: crate::pacing::Pacer::default(),
         })
     }
 
@@ -181,6 +257,11 @@ impl Transport {
     /// The configuration this transport was built from.
     pub fn config(&self) -> &TransportConfig {
         &self.config
+    }
+
+    /// The rate-limit pacer every request of this transport goes through.
+    pub fn pacer(&self) -> &crate::pacing::Pacer {
+        &self.pacer
     }
 
     /// The client of one store. The token goes straight into a header value marked

@@ -114,6 +114,7 @@ fn wire(param: &Param) -> String {
         Wire::Query(name) => format!("query {name}"),
         Wire::Body(pointer) => format!("body {pointer}"),
         Wire::ChoiceQuery => "query, per choice".to_owned(),
+        Wire::Control(_) => "executor option (not sent)".to_owned(),
     }
 }
 

@@ -149,6 +149,27 @@ pub enum ExecError {
         /// What failed.
         reason: String,
     },
+    /// A create whose outcome is unknown: it may have reached BigCommerce, so it is not
+    /// retried.
+    #[error(
+        "BigCommerce did not confirm {action} ({reason}): the record may or may not have been created. Check the store before running the step again, so it is not created twice"
+    )]
+    UncertainWrite {
+        /// The action id.
+        action: &'static str,
+        /// What happened instead of an answer.
+        reason: String,
+    },
+    /// A page of a "return all" failed, so the step output nothing.
+    #[error("page {page}{} failed, so no partial list was output: {source}", pages.map(|p| format!(" of {p}")).unwrap_or_default())]
+    Paging {
+        /// The page that failed.
+        page: u64,
+        /// How many pages there were, when known.
+        pages: Option<u64>,
+        /// Why it failed.
+        source: Box<ExecError>,
+    },
     /// A 2xx response that is not what the spec promises.
     #[error("BigCommerce sent an unexpected response ({status}): {reason}")]
     InvalidResponse {
@@ -201,6 +222,8 @@ impl ExecError {
             Self::Timeout { .. } => "timeout",
             Self::Connection { .. } => "connection_failed",
             Self::InvalidResponse { .. } => "invalid_response",
+            Self::UncertainWrite { .. } => "uncertain_write",
+            Self::Paging { source, .. } => source.code(),
             Self::UnexpectedStatus { .. } => "unexpected_status",
             Self::Transport(err) => err.code(),
         }

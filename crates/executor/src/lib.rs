@@ -17,17 +17,20 @@
 
 mod credentials;
 mod error;
+mod http;
+mod paging;
 pub mod params;
 pub mod request;
 mod response;
 pub mod template;
 pub mod workflow;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bigcommerce_api::{ApiVersion, ExposeSecret, SecretString, StoreClient, StoreHash, Transport, TransportConfig};
 use serde_json::{Map, Value, json};
-use syncaut_actions::Action;
+use syncaut_actions::{Action, Control, Method, Pagination};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
 pub use crate::error::ExecError;
@@ -64,6 +67,16 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The value of an executor option (`return_all`, `limit`), if given.
+    pub fn control(&self, control: Control) -> Option<&Value> {
+        let param = self
+            .action
+            .params
+            .iter()
+            .find(|p| p.wire == syncaut_actions::Wire::Control(control))?;
+        self.params.get(param.key)
+    }
+
     /// The ID of the record a single-record action is about.
     fn record_id(&self) -> Option<i64> {
         let record = self.action.record?;
@@ -71,10 +84,23 @@ impl Prepared {
     }
 }
 
-/// Runs steps. Stateless apart from the shared connection pool; cheap to clone.
-#[derive(Debug, Clone)]
+/// Called as pages of a "return all" arrive: (pages done, pages in all, 0 if unknown).
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Runs steps. Stateless apart from the shared connection pool and the stores' rate-limit
+/// state; cheap to clone.
+#[derive(Clone)]
 pub struct Executor {
     transport: Transport,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Executor {
@@ -82,7 +108,14 @@ impl Executor {
     pub fn new(config: &TransportConfig) -> Result<Self, ExecError> {
         Ok(Self {
             transport: Transport::new(config)?,
+            progress: None,
         })
+    }
+
+    /// Reports the pages of every "return all" as they arrive (for a progress bar).
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// An executor for BigCommerce, or for `SYNCAUT_BIGCOMMERCE_API_URL` when it is set.
@@ -163,17 +196,56 @@ impl Executor {
 
     async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Value, ExecError> {
         let action = prepared.action;
-        let store_hash = prepared.store_hash.as_str();
-        let answer = self.call(store, action.api_version, &prepared.request).await?;
-        let view = answer.view();
-        let data = if (200..300).contains(&answer.status) {
-            response::data(action, prepared.record_id(), store_hash, &view)?
-        } else if answer.status == 404 {
-            return Err(self.not_found(store, prepared).await);
-        } else {
-            return Err(response::failure(action, store_hash, &view));
-        };
-        Ok(json!({"data": data, "action": action.id, "storeHash": store_hash}))
+        if action.pagination != Pagination::None && prepared.control(Control::ReturnAll) == Some(&Value::Bool(true)) {
+            return self.fetch_all(store, prepared).await;
+        }
+        let stats = Arc::new(http::Stats::default());
+        let answer = self
+            .exchange(store, action, action.api_version, &prepared.request, &stats)
+            .await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(self.interpret_failure(store, prepared, &answer).await);
+        }
+        let data = response::data(
+            action,
+            prepared.record_id(),
+            prepared.store_hash.as_str(),
+            &answer.view(),
+        )?;
+        Ok(json!({"data": data, "action": action.id, "storeHash": prepared.store_hash.as_str()}))
+    }
+
+    /// One request through the pacer and the retry rules of [`http::call`].
+    async fn exchange(
+        &self,
+        store: &StoreClient,
+        action: &'static Action,
+        version: ApiVersion,
+        request: &PreparedRequest,
+        stats: &Arc<http::Stats>,
+    ) -> Result<http::RawAnswer, ExecError> {
+        http::call(&self.transport, store, version, request, stats)
+            .await
+            .map_err(|no_answer| match no_answer {
+                http::NoAnswer::Uncertain(reason) => ExecError::UncertainWrite {
+                    action: action.id,
+                    reason,
+                },
+                http::NoAnswer::Failed(err) => err,
+            })
+    }
+
+    /// The error for an answer that is not 2xx.
+    async fn interpret_failure(&self, store: &StoreClient, prepared: &Prepared, answer: &http::RawAnswer) -> ExecError {
+        let action = prepared.action;
+        match answer.status {
+            404 => self.not_found(store, prepared).await,
+            status if status >= 500 && action.method == Method::Post => ExecError::UncertainWrite {
+                action: action.id,
+                reason: format!("BigCommerce answered {status}"),
+            },
+            _ => response::failure(action, prepared.store_hash.as_str(), &answer.view()),
+        }
     }
 
     /// A 404 is either the record or the whole store. BigCommerce answers both the same
@@ -185,13 +257,14 @@ impl Executor {
             return ExecError::StoreNotFound(store_hash);
         };
         let probe = PreparedRequest {
-            method: syncaut_actions::Method::Get,
+            method: Method::Get,
             api_version: ApiVersion::V2,
             path: "/time".into(),
             query: Vec::new(),
             body: None,
         };
-        match self.call(store, ApiVersion::V2, &probe).await {
+        let stats = Arc::new(http::Stats::default());
+        match http::call(&self.transport, store, ApiVersion::V2, &probe, &stats).await {
             Ok(answer) if answer.status == 404 => ExecError::StoreNotFound(store_hash),
             _ => ExecError::RecordNotFound {
                 noun: record.noun,
@@ -201,90 +274,21 @@ impl Executor {
         }
     }
 
-    async fn call(
-        &self,
-        store: &StoreClient,
-        version: ApiVersion,
-        request: &PreparedRequest,
-    ) -> Result<RawAnswer, ExecError> {
-        let base = store.api_base(version);
-        let url = reqwest::Url::parse(&request.url(&base)).map_err(|e| ExecError::Connection {
-            url: self.transport.config().base_url().to_owned(),
-            reason: format!("the request URL is not valid ({e})"),
-        })?;
-        let method = match request.method {
-            syncaut_actions::Method::Get => reqwest::Method::GET,
-            syncaut_actions::Method::Post => reqwest::Method::POST,
-            syncaut_actions::Method::Put => reqwest::Method::PUT,
-            syncaut_actions::Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut builder = store.request(method, url);
-        if let Some(body) = &request.body {
-            builder = builder.json(body);
-        }
-        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let reset_ms = header("x-rate-limit-time-reset-ms").and_then(|v| v.parse().ok());
-        let request_id = header("x-request-id");
-        let body = response.bytes().await.map_err(|e| self.transport_error(&e))?;
-        Ok(RawAnswer {
-            status,
-            body: body.to_vec(),
-            reset_ms,
-            request_id,
-        })
-    }
-
-    fn transport_error(&self, err: &reqwest::Error) -> ExecError {
-        let config = self.transport.config();
-        if err.is_timeout() {
-            return ExecError::Timeout {
-                seconds: config.timeout.as_secs().max(1),
-            };
-        }
-        ExecError::Connection {
-            url: config.base_url().to_owned(),
-            reason: root_cause(err),
-        }
-    }
-
     /// The request timeout in force.
     pub fn timeout(&self) -> Duration {
         self.transport.config().timeout
     }
 }
 
-struct RawAnswer {
-    status: u16,
-    body: Vec<u8>,
-    reset_ms: Option<u64>,
-    request_id: Option<String>,
-}
-
-impl RawAnswer {
+impl http::RawAnswer {
     fn view(&self) -> response::Answer<'_> {
         response::Answer {
             status: self.status,
             body: &self.body,
-            reset_ms: self.reset_ms,
+            reset_ms: self.rate.reset_ms,
             request_id: self.request_id.clone(),
         }
     }
-}
-
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 /// Removes the token from anything the server echoed back into an error.

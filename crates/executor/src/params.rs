@@ -165,6 +165,7 @@ fn coerce(param: &'static Param, value: Value) -> Result<Value, ExecError> {
         ParamType::Integer => Value::from(to_integer(param, &value)?),
         ParamType::Number => Value::Number(to_number(param, &value)?),
         ParamType::String => Value::String(to_text(param, &value)?),
+        ParamType::Boolean => Value::Bool(to_bool(param, &value)?),
         ParamType::Email => {
             let text = to_text(param, &value)?;
             if !looks_like_email(&text) {
@@ -212,6 +213,17 @@ fn to_integer(param: &Param, value: &Value) -> Result<i64, ExecError> {
         };
         invalid(param, format!("must be {what}; got {}", shown(value)))
     })
+}
+
+fn to_bool(param: &Param, value: &Value) -> Result<bool, ExecError> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
+        Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
+        Value::String(s) if matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "1") => Ok(true),
+        Value::String(s) if matches!(s.trim().to_ascii_lowercase().as_str(), "false" | "no" | "0") => Ok(false),
+        _ => Err(invalid(param, format!("must be true or false; got {}", shown(value)))),
+    }
 }
 
 fn to_number(param: &Param, value: &Value) -> Result<Number, ExecError> {
@@ -402,7 +414,7 @@ mod tests {
         );
         assert_eq!(
             error("get_categories", json!({"x": 1})),
-            "unknown parameter `x` for get_categories; its parameters are: page, per_page"
+            "unknown parameter `x` for get_categories; its parameters are: page, per_page, return_all, limit"
         );
     }
 

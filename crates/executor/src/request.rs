@@ -72,6 +72,7 @@ pub fn build(params: &ValidatedParams) -> PreparedRequest {
                 }
             }
             Wire::Body(pointer) => set_pointer(&mut body, pointer, value.clone()),
+            Wire::Control(_) => {}
         }
     }
     query.extend(

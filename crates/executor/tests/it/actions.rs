@@ -334,11 +334,11 @@ async fn delete_customer_uses_id_in() {
 }
 
 #[tokio::test]
-async fn get_categories_asks_for_a_full_page() {
+async fn get_categories_returns_all_categories_by_default() {
     let expect = Expect {
         method: GET,
         path: "/v3/catalog/categories",
-        query: &[("limit", "250")],
+        query: &[("page", "1"), ("limit", "250")],
         body: None,
     };
     let categories = json!([

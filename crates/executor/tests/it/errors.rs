@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use bigcommerce_api::TransportConfig;
 use httpmock::prelude::*;
 use serde_json::{Map, Value, json};
 use syncaut_executor::{CredentialError, CredentialSource, CredentialStore, ExecError, Executor};
@@ -183,7 +182,7 @@ async fn a_slow_answer_times_out() {
             then.status(200).json_body(json!([])).delay(Duration::from_millis(3000));
         })
         .await;
-    let mut config = TransportConfig::new(&server.base_url()).unwrap();
+    let mut config = crate::config(&server.base_url());
     config.timeout = Duration::from_millis(300);
     let executor = Executor::new(&config).unwrap();
     let err = executor
@@ -205,7 +204,7 @@ async fn a_refused_connection_is_a_connection_error() {
         .local_addr()
         .unwrap()
         .port();
-    let executor = Executor::new(&TransportConfig::new(&format!("http://127.0.0.1:{port}")).unwrap()).unwrap();
+    let executor = Executor::new(&crate::config(&format!("http://127.0.0.1:{port}"))).unwrap();
     let err = executor
         .execute(
             &step("get_orders", json!({})),

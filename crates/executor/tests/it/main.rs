@@ -4,6 +4,7 @@
 
 mod actions;
 mod errors;
+mod faults;
 mod prism;
 mod properties;
 mod secrecy;
@@ -28,8 +29,17 @@ pub(crate) fn step(action: &str, params: Value) -> Step {
     }
 }
 
+/// The transport the tests use: BigCommerce's behaviour, with backoff shortened so that
+/// retries do not slow the suite down (the retry counts are the production ones).
+pub(crate) fn config(base_url: &str) -> TransportConfig {
+    let mut config = TransportConfig::new(base_url).unwrap();
+    config.retry.base_delay = std::time::Duration::from_millis(2);
+    config.retry.max_delay = std::time::Duration::from_millis(20);
+    config
+}
+
 pub(crate) fn executor(server: &MockServer) -> Executor {
-    Executor::new(&TransportConfig::new(&server.base_url()).unwrap()).unwrap()
+    Executor::new(&config(&server.base_url())).unwrap()
 }
 
 pub(crate) async fn run_with(server: &MockServer, step: &Step, outputs: &StepOutputs) -> Result<Value, ExecError> {
