@@ -159,6 +159,7 @@ pub struct World {
     customers: BTreeMap<i64, Value>,
     orders: BTreeMap<i64, Value>,
     next_id: i64,
+    rate_limited: u32,
 }
 
 impl World {
@@ -192,6 +193,7 @@ impl World {
             customers: by_id(seed::customers()),
             orders: by_id(seed::orders()),
             next_id: 1000,
+            rate_limited: 0,
         }
     }
 
@@ -199,6 +201,11 @@ impl World {
     pub fn add_token(&mut self, token: &str, scopes: &[&str]) {
         self.tokens
             .insert(token.to_owned(), scopes.iter().map(|s| (*s).to_owned()).collect());
+    }
+
+    /// How many requests were answered 429 so far.
+    pub fn rate_limited_count(&self) -> u32 {
+        self.rate_limited
     }
 
     /// Adds `count` more products (for large-store tests and benchmarks).
@@ -300,6 +307,7 @@ impl World {
         let mut response = if allowed {
             self.route(version, rest, request, &scopes)
         } else {
+            self.rate_limited += 1;
             error(
                 version,
                 429,
@@ -382,12 +390,23 @@ fn paging(query: &[(String, String)]) -> (usize, usize) {
     (page, limit)
 }
 
-/// One page of a V3 list, with BigCommerce's `meta.pagination`.
-fn v3_page(items: Vec<Value>, query: &[(String, String)]) -> Response {
+/// One page of a V3 list, with BigCommerce's `meta.pagination`. Only the records of the
+/// page are copied (`view` builds each one), so large stores stay fast.
+fn v3_page<'a>(
+    items: impl Iterator<Item = &'a Value>,
+    query: &[(String, String)],
+    view: impl Fn(&Value) -> Value,
+) -> Response {
     let (page, limit) = paging(query);
-    let total = items.len();
+    let matching: Vec<&Value> = items.collect();
+    let total = matching.len();
     let total_pages = total.div_ceil(limit);
-    let data: Vec<Value> = items.into_iter().skip((page - 1) * limit).take(limit).collect();
+    let data: Vec<Value> = matching
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .map(view)
+        .collect();
     let mut links = json!({"current": format!("?page={page}&limit={limit}")});
     if page > 1 {
         links["previous"] = json!(format!("?page={}&limit={limit}", page - 1));
@@ -561,7 +580,7 @@ impl World {
         let visible = param(query, "is_visible").map(|v| v == "true" || v == "1");
         let availability = param(query, "availability");
         let ids = id_list(query, "id:in");
-        let items: Vec<Value> = self
+        let items = self
             .products
             .values()
             .filter(|p| {
@@ -574,10 +593,8 @@ impl World {
             .filter(|p| {
                 ids.as_ref()
                     .is_none_or(|ids| p["id"].as_i64().is_some_and(|id| ids.contains(&id)))
-            })
-            .map(|p| self.product_view(p, query))
-            .collect();
-        v3_page(items, query)
+            });
+        v3_page(items, query, |p| self.product_view(p, query))
     }
 
     fn product_not_found() -> Response {
@@ -684,13 +701,11 @@ impl World {
 
     fn list_categories(&self, query: &[(String, String)]) -> Response {
         let name_like = param(query, "name:like").map(str::to_lowercase);
-        let items: Vec<Value> = self
+        let items = self
             .categories
             .values()
-            .filter(|c| name_like.as_ref().is_none_or(|n| contains_ci(&c["name"], n)))
-            .cloned()
-            .collect();
-        v3_page(items, query)
+            .filter(|c| name_like.as_ref().is_none_or(|n| contains_ci(&c["name"], n)));
+        v3_page(items, query, Value::clone)
     }
 
     fn create_category(&mut self, body: &[u8]) -> Response {
@@ -739,7 +754,7 @@ impl World {
         let name_like = param(query, "name:like").map(str::to_lowercase);
         let emails: Option<Vec<String>> =
             param(query, "email:in").map(|e| e.split(',').map(|s| s.trim().to_lowercase()).collect());
-        let items: Vec<Value> = self
+        let items = self
             .customers
             .values()
             .filter(|c| {
@@ -765,10 +780,8 @@ impl World {
                 emails
                     .as_ref()
                     .is_none_or(|e| c["email"].as_str().is_some_and(|m| e.contains(&m.to_lowercase())))
-            })
-            .cloned()
-            .collect();
-        v3_page(items, query)
+            });
+        v3_page(items, query, Value::clone)
     }
 
     fn check_customer_fields(&self, customer: &Map<String, Value>, own_id: Option<i64>) -> FieldResult {
@@ -908,7 +921,7 @@ impl World {
         Response::no_content()
     }
 
-    fn filtered_orders(&self, query: &[(String, String)]) -> Result<Vec<Value>, Response> {
+    fn filtered_orders(&self, query: &[(String, String)]) -> Result<Vec<&Value>, Response> {
         let status = match param(query, "status_id") {
             None => None,
             Some(s) => match s.parse::<i64>() {
@@ -920,7 +933,6 @@ impl World {
             .orders
             .values()
             .filter(|o| status.is_none_or(|s| o["status_id"] == s))
-            .cloned()
             .collect())
     }
 
@@ -930,7 +942,12 @@ impl World {
             Err(response) => return response,
         };
         let (page, limit) = paging(query);
-        let page: Vec<Value> = orders.into_iter().skip((page - 1) * limit).take(limit).collect();
+        let page: Vec<Value> = orders
+            .into_iter()
+            .skip((page - 1) * limit)
+            .take(limit)
+            .cloned()
+            .collect();
         // V2 answers an empty page with 204 No Content.
         if page.is_empty() {
             Response::no_content()
