@@ -8,6 +8,7 @@ mod actions;
 mod credentials;
 mod error;
 mod output;
+mod progress;
 mod run;
 mod sandbox;
 mod store_check;

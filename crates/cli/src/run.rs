@@ -133,7 +133,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         credential,
         params,
     };
-    let executor = Executor::from_env().map_err(|e| exec_error(&e))?;
+    let executor = crate::progress::attach(Executor::from_env().map_err(|e| exec_error(&e))?);
     if args.dry_run {
         let prepared = executor.prepare(&step, &outputs).map_err(|e| exec_error(&e))?;
         let base = executor.api_base(&prepared.store_hash, prepared.action.api_version);

@@ -18,11 +18,22 @@ pub(crate) enum SandboxCommand {
         /// The address to listen on; loopback by default.
         #[arg(long, default_value = "127.0.0.1")]
         host: IpAddr,
+        /// Generated products to add to the seeded ones (to try "return all").
+        #[arg(long, default_value_t = 0)]
+        extra_products: usize,
+        /// Generated orders to add to the seeded ones.
+        #[arg(long, default_value_t = 0)]
+        extra_orders: usize,
     },
 }
 
 pub(crate) fn run(command: SandboxCommand) -> Result<(), CliError> {
-    let SandboxCommand::Serve { port, host } = command;
+    let SandboxCommand::Serve {
+        port,
+        host,
+        extra_products,
+        extra_orders,
+    } = command;
     let runtime = crate::runtime()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port))
@@ -47,7 +58,12 @@ pub(crate) fn run(command: SandboxCommand) -> Result<(), CliError> {
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        Sandbox::new()
+        let sandbox = Sandbox::new();
+        sandbox.with_world(|w| {
+            w.add_generated_products(extra_products);
+            w.add_generated_orders(extra_orders);
+        });
+        sandbox
             .serve(listener, stop)
             .await
             .map_err(|e| CliError::io("serve the sandbox", &e))

@@ -99,6 +99,7 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
             None => Executor::from_env(),
         }
         .map_err(|e| exec_error(&e))?;
+        let executor = crate::progress::attach(executor);
         if dry_run {
             let requests = workflow.dry_run(&executor, &target).map_err(failed)?;
             return print_steps(&workflow, requests, json, "request");
