@@ -139,6 +139,17 @@ pub struct StepFailure {
     pub error: Box<ExecError>,
 }
 
+impl StepFailure {
+    fn new(index: usize, step: &WorkflowStep, error: ExecError) -> Self {
+        Self {
+            step: step.name.clone(),
+            action: step.action.clone(),
+            index,
+            error: Box::new(error),
+        }
+    }
+}
+
 impl Workflow {
     /// Parses and checks a workflow file (YAML, or JSON, which is YAML too).
     pub fn parse(text: &str) -> Result<Self, WorkflowError> {
@@ -317,12 +328,7 @@ impl Workflow {
     ) -> Result<StepOutputs, StepFailure> {
         let mut outputs = StepOutputs::new();
         for (index, written) in self.steps.iter().enumerate() {
-            let failure = |error: ExecError| StepFailure {
-                step: written.name.clone(),
-                action: written.action.clone(),
-                index,
-                error: Box::new(error),
-            };
+            let failure = |error| StepFailure::new(index, written, error);
             let step = self.step(index, target).map_err(failure)?;
             let output = executor.execute(&step, &outputs, credentials).await.map_err(failure)?;
             on_output(index, written, &output);
@@ -336,12 +342,7 @@ impl Workflow {
     pub fn dry_run(&self, executor: &Executor, target: &Target) -> Result<Vec<Value>, StepFailure> {
         let mut requests = Vec::new();
         for (index, written) in self.steps.iter().enumerate() {
-            let failure = |error: ExecError| StepFailure {
-                step: written.name.clone(),
-                action: written.action.clone(),
-                index,
-                error: Box::new(error),
-            };
+            let failure = |error| StepFailure::new(index, written, error);
             let mut step = self.step(index, target).map_err(failure)?;
             step.credential = CredentialSource::Named(String::new());
             let prepared = executor
