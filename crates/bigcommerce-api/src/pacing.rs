@@ -65,6 +65,10 @@ impl RateLimitHeaders {
 impl Pacer {
     fn with_budget<T>(&self, store: &str, f: impl FnOnce(&mut Budget) -> T) -> T {
         let mut stores = self.stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Look up before inserting: the store's name is only copied the first time.
+        if let Some(budget) = stores.get_mut(store) {
+            return f(budget);
+        }
         f(stores.entry(store.to_owned()).or_default())
     }
 

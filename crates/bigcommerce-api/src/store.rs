@@ -229,7 +229,7 @@ impl TransportConfig {
 #[derive(Clone, Debug)]
 pub struct Transport {
     http: reqwest::Client,
-    config: TransportConfig,
+    config: std::sync::Arc<TransportConfig>,
     pacer: crate::pacing::Pacer,
 }
 
@@ -239,7 +239,7 @@ impl Transport {
         let http = Self::builder(config).build().map_err(Error::Http)?;
         Ok(Self {
             http,
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             pacer: crate::pacing::Pacer::default(),
         })
     }
