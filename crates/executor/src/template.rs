@@ -89,8 +89,25 @@ fn shorten(text: &str) -> String {
 }
 
 fn handlebars_reason(err: &handlebars::RenderError) -> String {
-    let reason = err.reason().to_string();
-    format!("{reason}; write references as {{{{stepName.data.field}}}} or {{{{stepName.data.[0].field}}}}")
+    short_reason(&err.reason().to_string())
+}
+
+/// The first line of a Handlebars error, bounded, with how to write a reference.
+fn short_reason(reason: &str) -> String {
+    let first = reason
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid template");
+    let first: String = first.chars().take(160).collect();
+    format!("{first}; write references as {{{{stepName.data.field}}}} or {{{{stepName.data.[0].field}}}}")
+}
+
+/// Checks that a template parses, without rendering it.
+pub fn check_syntax(text: &str) -> Result<(), String> {
+    handlebars::Template::compile(text)
+        .map(|_| ())
+        .map_err(|e| short_reason(&e.reason().to_string()))
 }
 
 /// The inner path when the whole text is `{{ path }}` (or `{{{ path }}}`).

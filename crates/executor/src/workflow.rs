@@ -220,6 +220,15 @@ impl Workflow {
                 }
             }
             for (key, value) in &step.params {
+                if let Some(text) = value.as_str().filter(|t| t.contains("{{"))
+                    && let Err(reason) = crate::template::check_syntax(text)
+                {
+                    let line = self.line_of(step, "{{", &all_lines);
+                    return Err(at(
+                        line,
+                        format!("`{key}` has a template that does not parse: {reason}"),
+                    ));
+                }
                 for referenced in referenced_steps(value) {
                     let line = self.line_of(step, &format!("{{{{{referenced}"), &all_lines);
                     let later = self.steps[index..].iter().find(|s| s.name == referenced);
@@ -384,7 +393,12 @@ fn referenced_steps(value: &Value) -> Vec<String> {
         }
         // `{{path}}`, or a helper with arguments: `{{lookup b.data 0}}`, `{{#each list.data}}`.
         let words: Vec<&str> = expression.trim_start_matches('#').split_whitespace().collect();
-        let arguments = if words.len() > 1 { &words[1..] } else { &words[..] };
+        // A block (`#each x`) or a helper with arguments: only the arguments are paths.
+        let arguments = if opens || words.len() > 1 {
+            words.get(1..).unwrap_or_default()
+        } else {
+            &words[..]
+        };
         for word in arguments {
             let first: String = word
                 .chars()
@@ -532,8 +546,20 @@ mod tests {
     }
 
     #[test]
+    fn a_template_that_does_not_parse_is_rejected_with_its_line() {
+        let text = "steps:\n  - name: a\n    action: get_orders\n  - name: b\n    action: get_order\n    params:\n      orderId: \"{{#each a.data}}\"\n";
+        let message = error(text);
+        assert!(
+            message.starts_with("line 7: `orderId` has a template that does not parse: "),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
     fn referenced_steps_skip_helpers_and_blocks() {
         let value = Value::from("{{#each list.data}}{{id}}{{/each}} {{a.data.x}} {{lookup b.data 0}}");
         assert_eq!(referenced_steps(&value), ["list", "a", "b"]);
+        assert!(referenced_steps(&Value::from("{{#each}}{{/each}}")).is_empty());
     }
 }
