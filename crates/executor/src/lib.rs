@@ -26,7 +26,6 @@ pub mod template;
 pub mod workflow;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bigcommerce_api::{ApiVersion, ExposeSecret, SecretString, StoreClient, StoreHash, Transport, TransportConfig};
 use serde_json::{Map, Value, json};
@@ -272,11 +271,6 @@ impl Executor {
                 store_hash,
             },
         }
-    }
-
-    /// The request timeout in force.
-    pub fn timeout(&self) -> Duration {
-        self.transport.config().timeout
     }
 }
 

@@ -313,7 +313,12 @@ impl Workflow {
                 let credential = match (&written.token_env, &written.credential) {
                     (Some(var), _) => CredentialSource::Token(token_from_env(var)?),
                     (None, Some(name)) => CredentialSource::Named(name.clone()),
-                    (None, None) => CredentialSource::Named(String::new()),
+                    (None, None) => {
+                        return Err(ExecError::CredentialUnavailable {
+                            name: written.name.clone(),
+                            reason: "the step has no credential: add `credential: NAME` or `tokenEnv: VAR` to it or to `defaults:`".into(),
+                        });
+                    }
                 };
                 (written.store_hash.clone().unwrap_or_default(), credential)
             }
@@ -352,8 +357,16 @@ impl Workflow {
         let mut requests = Vec::new();
         for (index, written) in self.steps.iter().enumerate() {
             let failure = |error| StepFailure::new(index, written, error);
-            let mut step = self.step(index, target).map_err(failure)?;
-            step.credential = CredentialSource::Named(String::new());
+            // A dry run sends nothing, so it needs no token: describe the step as if it
+            // had one, with the store hash the file names.
+            let written_target = match target {
+                Target::AsWritten => Target::Override {
+                    store_hash: written.store_hash.clone().unwrap_or_default(),
+                    token: SecretString::from(String::new()),
+                },
+                other => other.clone(),
+            };
+            let step = self.step(index, &written_target).map_err(failure)?;
             let prepared = executor
                 .prepare_with(&step, &StepOutputs::new(), Templates::Defer)
                 .map_err(failure)?;
@@ -554,6 +567,16 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn a_dry_run_needs_no_token() {
+        let text = "defaults:\n  storeHash: abc123\n  tokenEnv: SYNCAUT_TEST_UNSET_TOKEN_VAR\nsteps:\n  - name: a\n    action: get_order\n    params:\n      orderId: 5\n";
+        let workflow = Workflow::parse(text).unwrap();
+        let executor = Executor::new(&bigcommerce_api::TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap();
+        let requests = workflow.dry_run(&executor, &Target::AsWritten).unwrap();
+        assert_eq!(requests[0]["url"], "http://127.0.0.1:9/stores/abc123/v2/orders/5");
+        assert_eq!(requests[0]["headers"]["X-Auth-Token"], "[redacted]");
     }
 
     #[test]
