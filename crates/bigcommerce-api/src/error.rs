@@ -22,6 +22,16 @@ pub enum Error {
         /// Why it was refused.
         why: String,
     },
+    /// A setting from the environment (`SYNCAUT_HTTP_TIMEOUT_SECS`, …) is not usable.
+    #[error("{name}=`{value}` is not valid: {why}; fix or unset it")]
+    InvalidSetting {
+        /// The environment variable.
+        name: &'static str,
+        /// Its value, as given.
+        value: String,
+        /// What it must be.
+        why: &'static str,
+    },
     /// The HTTP client could not be built (for example, no TLS backend).
     #[error("could not set up the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -34,6 +44,7 @@ impl Error {
             Self::InvalidStoreHash(_) => "invalid_store_hash",
             Self::InvalidToken(_) => "invalid_token",
             Self::InvalidBaseUrl { .. } => "invalid_base_url",
+            Self::InvalidSetting { .. } => "invalid_setting",
             Self::Http(_) => "http_client",
         }
     }

@@ -22,8 +22,8 @@ mod store;
 
 pub use error::Error;
 pub use store::{
-    API_URL_ENV, ApiVersion, DEFAULT_API_URL, RetryPolicy, StoreClient, StoreHash, TIMEOUT_ENV, Transport,
-    TransportConfig, USER_AGENT,
+    API_URL_ENV, ApiVersion, CONCURRENCY_ENV, DEFAULT_API_URL, RetryPolicy, StoreClient, StoreHash, TIMEOUT_ENV,
+    Transport, TransportConfig, USER_AGENT,
 };
 
 /// Re-exported so callers name the same secret type the transport takes.

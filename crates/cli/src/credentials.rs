@@ -127,7 +127,7 @@ pub(crate) fn run(command: CredentialsCommand) -> Result<(), CliError> {
                     .iter()
                     .map(|c| json!({"name": c.name, "type": c.kind, "workspace": c.workspace, "created_at": c.created_at, "updated_at": c.updated_at}))
                     .collect();
-                return print_json(&entries.into());
+                return print_json(&entries);
             }
             if list.is_empty() {
                 return print_lines(&[format!(

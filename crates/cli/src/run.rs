@@ -77,10 +77,12 @@ fn parse_params(args: &RunArgs) -> Result<Map<String, Value>, CliError> {
 }
 
 fn read_context(path: &Option<PathBuf>) -> Result<StepOutputs, CliError> {
-    let Some(path) = path else { return Ok(Map::new()) };
+    let Some(path) = path else {
+        return Ok(StepOutputs::new());
+    };
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&format!("read {}", path.display()), &e))?;
     match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => Ok(StepOutputs::from(map)),
         Ok(_) => Err(CliError::new(
             "invalid_context",
             format!(

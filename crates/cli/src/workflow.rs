@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::SerializeMap;
 use syncaut_executor::workflow::{Target, Workflow};
-use syncaut_executor::{Executor, NoCredentials};
+use syncaut_executor::{Executor, NoCredentials, Output};
 use syncaut_sandbox::{FULL_ACCESS_TOKEN, STORE_HASH, Sandbox};
 
 use crate::error::CliError;
@@ -102,7 +103,7 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
         let executor = crate::progress::attach(executor);
         if dry_run {
             let requests = workflow.dry_run(&executor, &target).map_err(failed)?;
-            return print_steps(&workflow, requests, json, "request");
+            return print_steps(&workflow, &requests, json, "request");
         }
         let total = workflow.steps.len();
         let mut outputs = Vec::new();
@@ -125,43 +126,80 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
         };
         result.map_err(failed)?;
         if json {
-            return print_steps(&workflow, outputs, true, "output");
+            return print_steps(&workflow, &outputs, true, "output");
         }
         print_lines(&[format!("workflow finished: {total} step(s) succeeded")])
     })
 }
 
 /// Prints one step's output as soon as it exists (text mode).
-fn announce(json: bool, index: usize, total: usize, name: &str, action: &str, output: &Value) {
+fn announce(json: bool, index: usize, total: usize, name: &str, action: &str, output: &Output) {
     if json {
         return;
     }
-    let text = serde_json::to_string_pretty(output).unwrap_or_default();
-    let _ = print_lines(&[format!("── step {}/{total}: {name} ({action})", index + 1), text]);
+    let _ = print_lines(&[format!("── step {}/{total}: {name} ({action})", index + 1)]);
+    let _ = print_json(output);
 }
 
-fn print_steps(workflow: &Workflow, values: Vec<Value>, json: bool, key: &str) -> Result<(), CliError> {
-    if json {
-        let steps: Vec<Value> = workflow
+/// `{"workflow": …, "steps": [{"name": …, "action": …, "<key>": …}]}`, serialised as it
+/// is written.
+struct Report<'a, T> {
+    workflow: &'a Workflow,
+    values: &'a [T],
+    key: &'a str,
+}
+
+struct StepRecord<'a, T> {
+    name: &'a str,
+    action: &'a str,
+    key: &'a str,
+    value: &'a T,
+}
+
+impl<T: Serialize> Serialize for StepRecord<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("name", self.name)?;
+        map.serialize_entry("action", self.action)?;
+        map.serialize_entry(self.key, self.value)?;
+        map.end()
+    }
+}
+
+impl<T: Serialize> Serialize for Report<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let steps: Vec<StepRecord<'_, T>> = self
+            .workflow
             .steps
             .iter()
-            .zip(values)
-            .map(|(step, value)| json!({"name": step.name, "action": step.action, key: value}))
+            .zip(self.values)
+            .map(|(step, value)| StepRecord {
+                name: &step.name,
+                action: &step.action,
+                key: self.key,
+                value,
+            })
             .collect();
-        return print_json(&json!({"workflow": workflow.name, "steps": steps}));
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("workflow", &self.workflow.name)?;
+        map.serialize_entry("steps", &steps)?;
+        map.end()
+    }
+}
+
+fn print_steps<T: Serialize>(workflow: &Workflow, values: &[T], json: bool, key: &str) -> Result<(), CliError> {
+    if json {
+        return print_json(&Report { workflow, values, key });
     }
     let total = workflow.steps.len();
     for (index, (step, value)) in workflow.steps.iter().zip(values).enumerate() {
-        let text = serde_json::to_string_pretty(&value).map_err(|e| CliError::new("internal", e.to_string()))?;
-        print_lines(&[
-            format!(
-                "── step {}/{total}: {} ({}) would send:",
-                index + 1,
-                step.name,
-                step.action
-            ),
-            text,
-        ])?;
+        print_lines(&[format!(
+            "── step {}/{total}: {} ({}) would send:",
+            index + 1,
+            step.name,
+            step.action
+        )])?;
+        print_json(value)?;
     }
     Ok(())
 }

@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use bigcommerce_api::{SecretString, TransportConfig};
-use serde_json::{Map, Value, json};
-use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step};
+use serde_json::{Value, json};
+use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step, StepOutputs};
 use syncaut_sandbox::{FULL_ACCESS_TOKEN, RateLimit, STORE_HASH, Sandbox};
 
 const EXTRA: usize = 10_000;
@@ -182,11 +182,11 @@ async fn fetch(base_url: &str, answered_429: impl Fn() -> u32, action: &str, con
     let before = answered_429();
     let started = Instant::now();
     let output = executor
-        .execute(&step(action), &Map::new(), &NoCredentials)
+        .execute(&step(action), &StepOutputs::new(), &NoCredentials)
         .await
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
-    let meta = &output["meta"];
+    let meta = output.meta().unwrap();
     let number = |key: &str| meta[key].as_u64().unwrap_or(0);
     Run {
         seconds,
@@ -239,11 +239,11 @@ fn measure_memory(url: &str) {
     let executor = Executor::new(&TransportConfig::new(url).unwrap()).unwrap();
     let baseline = status_kib("VmRSS:");
     let output = runtime
-        .block_on(executor.execute(&step("get_products"), &Map::new(), &NoCredentials))
+        .block_on(executor.execute(&step("get_products"), &StepOutputs::new(), &NoCredentials))
         .unwrap();
     let peak = status_kib("VmHWM:");
-    let bytes = output["meta"]["bytes"].as_u64().unwrap_or(0);
-    let items = output["data"].as_array().map_or(0, Vec::len);
+    let bytes = output.meta().unwrap()["bytes"].as_u64().unwrap_or(0);
+    let items = output.data_len().unwrap_or(0);
     std::hint::black_box(&output);
     println!(
         "{}",

@@ -14,8 +14,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bigcommerce_api::{SecretString, TransportConfig};
-use serde_json::{Map, Value, json};
-use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step};
+use serde_json::{Value, json};
+use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step, StepOutputs};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -82,12 +82,13 @@ fn main() {
     runtime.spawn(serve(listener));
     let base = format!("http://127.0.0.1:{port}");
     let executor = Executor::new(&TransportConfig::new(&base).unwrap()).unwrap();
-    let outputs: Map<String, Value> = json!({
+    let outputs: StepOutputs = json!({
         "getOrders": {"data": [{"id": 218, "billing_address": {"first_name": "Jane"}}], "action": "get_orders", "storeHash": "abc123"}
     })
     .as_object()
     .cloned()
-    .unwrap();
+    .unwrap()
+    .into();
     let token = "bench-token-not-secret";
     let step = |action: &str, params: Value| Step {
         name: "bench".into(),

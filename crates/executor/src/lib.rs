@@ -9,8 +9,8 @@
 //! 3. builds the request from the action's data ([`request::build`]);
 //! 4. resolves the token through a [`CredentialStore`] and sends the request over the
 //!    shared [`bigcommerce_api::Transport`];
-//! 5. returns `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, or an [`ExecError`]
-//!    with a stable code and a message that says what to do.
+//! 5. returns an [`Output`], `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, or an
+//!    [`ExecError`] with a stable code and a message that says what to do.
 //!
 //! There is no per-action code here: everything an action does is data in
 //! `syncaut_actions`.
@@ -18,6 +18,7 @@
 mod credentials;
 mod error;
 mod http;
+mod output;
 mod paging;
 pub mod params;
 pub mod request;
@@ -33,9 +34,9 @@ use syncaut_actions::{Action, Control, Method, Pagination};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
 pub use crate::error::ExecError;
+pub use crate::output::{Output, StepOutputs};
 pub use crate::params::ValidatedParams;
 pub use crate::request::PreparedRequest;
-pub use crate::template::StepOutputs;
 
 /// One step of a workflow, as configured by the user.
 #[derive(Debug, Clone)]
@@ -171,7 +172,7 @@ impl Executor {
         step: &Step,
         outputs: &StepOutputs,
         credentials: &dyn CredentialStore,
-    ) -> Result<Value, ExecError> {
+    ) -> Result<Output, ExecError> {
         let prepared = self.prepare(step, outputs)?;
         let token = match &step.credential {
             CredentialSource::Token(token) => token.clone(),
@@ -187,13 +188,13 @@ impl Executor {
     }
 
     /// Sends a prepared step with its token and shapes the output envelope.
-    pub async fn send(&self, prepared: &Prepared, token: &SecretString) -> Result<Value, ExecError> {
+    pub async fn send(&self, prepared: &Prepared, token: &SecretString) -> Result<Output, ExecError> {
         let store = self.transport.store(prepared.store_hash.clone(), token)?;
         let result = self.send_to(&store, prepared).await;
         result.map_err(|err| scrub(err, token))
     }
 
-    async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Value, ExecError> {
+    async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Output, ExecError> {
         let action = prepared.action;
         if action.pagination != Pagination::None && prepared.control(Control::ReturnAll) == Some(&Value::Bool(true)) {
             return self.fetch_all(store, prepared).await;
@@ -211,7 +212,9 @@ impl Executor {
             prepared.store_hash.as_str(),
             &answer.view(),
         )?;
-        Ok(json!({"data": data, "action": action.id, "storeHash": prepared.store_hash.as_str()}))
+        Ok(Output::from_value(
+            json!({"data": data, "action": action.id, "storeHash": prepared.store_hash.as_str()}),
+        ))
     }
 
     /// One request through the pacer and the retry rules of [`http::call`].

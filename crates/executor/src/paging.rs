@@ -2,9 +2,12 @@
 //!
 //! - V3: the first page's `meta.pagination.total_pages` says how many pages there are;
 //!   the rest are fetched concurrently (at most `TransportConfig::concurrency` at once).
-//! - V2: the count endpoint (same filters) says how many records there are, and the pages
-//!   are fetched concurrently; when the count is unavailable, pages are read one after
-//!   another until a short page or a `204`.
+//! - V2: the count endpoint (same filters) says how many records there are (asked at the
+//!   same time as the first page), and the other pages are fetched concurrently; when the
+//!   count is unavailable, pages are read one after another until a short page or a `204`.
+//!
+//! Records are kept as the JSON text received (see [`crate::Output`]), so ten thousand
+//! products cost about their size in JSON, not a tree of values.
 //!
 //! Pages come back in order as one array, cut to the optional `limit`. Any page that
 //! fails (after the retries `http::call` allows) fails the step: no partial list is output
@@ -16,14 +19,16 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bigcommerce_api::StoreClient;
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
 use syncaut_actions::{Control, Pagination};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::http::{RawAnswer, Stats};
 use crate::request::PreparedRequest;
-use crate::{ExecError, Executor, Prepared};
+use crate::{ExecError, Executor, Output, Prepared};
 
 /// Records per request when fetching everything: BigCommerce's maximum.
 pub(crate) const PAGE_SIZE: u64 = 250;
@@ -37,28 +42,53 @@ fn page_request(base: &PreparedRequest, page: u64) -> PreparedRequest {
     request
 }
 
-/// The items of one page, from a V3 envelope or a V2 array (`204`: none).
-fn page_items(answer: &RawAnswer) -> Result<(Vec<Value>, Option<u64>), ExecError> {
-    let invalid = |reason: &str| ExecError::InvalidResponse {
+/// One page's records, each the JSON text of one record (checked, not parsed into values).
+type Records = Vec<Box<RawValue>>;
+
+/// A V3 page: `{"data": [...], "meta": {"pagination": {"total_pages": N}}}`.
+#[derive(Deserialize)]
+struct V3Page<'a> {
+    #[serde(borrow)]
+    data: Option<Vec<&'a RawValue>>,
+    meta: Option<V3Meta>,
+}
+
+#[derive(Deserialize)]
+struct V3Meta {
+    pagination: Option<V3Pagination>,
+}
+
+#[derive(Deserialize)]
+struct V3Pagination {
+    total_pages: Option<u64>,
+}
+
+/// The records of one page, from a V3 envelope or a V2 array (`204`: none), and the
+/// page count a V3 page reports.
+fn page_items(answer: &RawAnswer) -> Result<(Records, Option<u64>), ExecError> {
+    let invalid = |reason: String| ExecError::InvalidResponse {
         status: answer.status,
-        reason: reason.to_owned(),
+        reason,
     };
-    if answer.status == 204 || answer.body.iter().all(u8::is_ascii_whitespace) {
+    let body = answer.body.trim_ascii_start();
+    if answer.status == 204 || body.is_empty() {
         return Ok((Vec::new(), None));
     }
-    match serde_json::from_slice::<Value>(&answer.body).map_err(|_| invalid("a page is not JSON"))? {
-        Value::Array(items) => Ok((items, None)),
-        Value::Object(mut envelope) => {
-            let total_pages = envelope
-                .get("meta")
-                .and_then(|m| m.pointer("/pagination/total_pages"))
-                .and_then(Value::as_u64);
-            match envelope.remove("data") {
-                Some(Value::Array(items)) => Ok((items, total_pages)),
-                _ => Err(invalid("a V3 page should have a `data` array")),
+    let own = |items: Vec<&RawValue>| items.into_iter().map(ToOwned::to_owned).collect();
+    match body.first() {
+        Some(b'[') => serde_json::from_slice::<Vec<&RawValue>>(body)
+            .map(|items| (own(items), None))
+            .map_err(|e| invalid(format!("a page is not a valid JSON array ({e})"))),
+        Some(b'{') => {
+            let page = serde_json::from_slice::<V3Page<'_>>(body)
+                .map_err(|e| invalid(format!("a V3 page is not valid ({e})")))?;
+            let total_pages = page.meta.and_then(|m| m.pagination).and_then(|p| p.total_pages);
+            match page.data {
+                Some(items) => Ok((own(items), total_pages)),
+                None => Err(invalid("a V3 page should have a `data` array".into())),
             }
         }
-        _ => Err(invalid("a page should be a JSON array or a V3 envelope")),
+        _ => Err(invalid("a page should be a JSON array or a V3 envelope".into())),
     }
 }
 
@@ -78,7 +108,7 @@ impl Executor {
         prepared: &Prepared,
         request: &PreparedRequest,
         stats: &Arc<Stats>,
-    ) -> Result<(Vec<Value>, Option<u64>), ExecError> {
+    ) -> Result<(Records, Option<u64>), ExecError> {
         let answer = self
             .exchange(store, prepared.action, prepared.action.api_version, request, stats)
             .await?;
@@ -89,12 +119,12 @@ impl Executor {
     }
 
     /// Fetches every page of a list action and shapes the output envelope.
-    pub(crate) async fn fetch_all(&self, store: &StoreClient, prepared: &Prepared) -> Result<Value, ExecError> {
+    pub(crate) async fn fetch_all(&self, store: &StoreClient, prepared: &Prepared) -> Result<Output, ExecError> {
         let stats = Arc::new(Stats::default());
         let limit = prepared.control(Control::Limit).and_then(Value::as_u64);
         let wanted_pages = |available: u64| limit.map_or(available, |l| l.div_ceil(PAGE_SIZE).min(available));
         let base = &prepared.request;
-        let mut pages: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+        let mut pages: BTreeMap<u64, Records> = BTreeMap::new();
         let mut total_pages = None;
         match prepared.action.pagination {
             Pagination::None => {
@@ -116,10 +146,19 @@ impl Executor {
                     .await?;
             }
             Pagination::V2Pages { count_path } => {
-                let count = match count_path {
-                    Some(path) => self.count(store, prepared, path, &stats).await,
-                    None => None,
+                // The count and the first page are needed either way: ask for both at once.
+                let first_request = page_request(base, 1);
+                let first = self.page(store, prepared, &first_request, &stats);
+                let (count, first) = match count_path {
+                    Some(path) if self.transport.config().concurrency > 1 => {
+                        tokio::join!(self.count(store, prepared, path, &stats), first)
+                    }
+                    Some(path) => (self.count(store, prepared, path, &stats).await, first.await),
+                    None => (None, first.await),
                 };
+                let (first, _) = first.map_err(|e| paging_error(1, count.map(|c| c.div_ceil(PAGE_SIZE)), e))?;
+                let first_short = (first.len() as u64) < PAGE_SIZE;
+                pages.insert(1, first);
                 match count {
                     Some(count) => {
                         let available = count.div_ceil(PAGE_SIZE);
@@ -127,16 +166,17 @@ impl Executor {
                         self.fetch_concurrently(
                             store,
                             prepared,
-                            1..=wanted_pages(available),
+                            2..=wanted_pages(available),
                             Some(available),
                             &stats,
                             &mut pages,
                         )
                         .await?;
                     }
+                    None if first_short || limit.is_some_and(|l| l <= PAGE_SIZE) => {}
                     None => {
                         // No count: read pages in turn until one is short (or a 204).
-                        for page in 1.. {
+                        for page in 2.. {
                             let (items, _) = self
                                 .page(store, prepared, &page_request(base, page), &stats)
                                 .await
@@ -152,7 +192,10 @@ impl Executor {
             }
         }
         let fetched = pages.len();
-        let mut data: Vec<Value> = pages.into_values().flatten().collect();
+        let mut data: Records = Vec::with_capacity(pages.values().map(Vec::len).sum());
+        for records in pages.into_values() {
+            data.extend(records);
+        }
         if let Some(limit) = limit {
             data.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
@@ -165,7 +208,11 @@ impl Executor {
             "waited_ms": stats.waited_ms.load(Ordering::Relaxed),
             "bytes": stats.bytes.load(Ordering::Relaxed),
         });
-        Ok(json!({"data": data, "action": prepared.action.id, "storeHash": prepared.store_hash.as_str(), "meta": meta}))
+        let mut rest = Map::new();
+        rest.insert("action".into(), json!(prepared.action.id));
+        rest.insert("storeHash".into(), json!(prepared.store_hash.as_str()));
+        rest.insert("meta".into(), meta);
+        Ok(Output::from_records(data, rest))
     }
 
     /// `GET <count_path>` with the list's filters; `None` when it cannot be had.
@@ -194,7 +241,7 @@ impl Executor {
         range: std::ops::RangeInclusive<u64>,
         total: Option<u64>,
         stats: &Arc<Stats>,
-        pages: &mut BTreeMap<u64, Vec<Value>>,
+        pages: &mut BTreeMap<u64, Records>,
     ) -> Result<(), ExecError> {
         let limit = Arc::new(Semaphore::new(self.transport.config().concurrency.max(1)));
         let mut tasks = JoinSet::new();

@@ -313,7 +313,7 @@ mod tests {
     use super::*;
 
     fn run(action: &str, raw: Value) -> Result<ValidatedParams, ExecError> {
-        validate(find(action).unwrap(), raw.as_object().unwrap(), &Map::new())
+        validate(find(action).unwrap(), raw.as_object().unwrap(), &StepOutputs::new())
     }
 
     fn error(action: &str, raw: Value) -> String {

@@ -6,21 +6,21 @@
 //! (`Tom & Jerry` stays as it is). Every plain path in the text is looked up first, so an
 //! error names the field, the expression, and what exists instead.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use handlebars::Handlebars;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::ExecError;
+pub use crate::output::StepOutputs;
+use crate::output::{View, parse_record};
 
 /// The longest template a field may hold.
 pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
 
 /// The longest text a field may render to.
 pub const MAX_RENDERED_LEN: usize = 1024 * 1024;
-
-/// The outputs of earlier steps, by step name: `{"getOrder": {"data": …, "action": …}}`.
-pub type StepOutputs = Map<String, Value>;
 
 fn registry() -> &'static Handlebars<'static> {
     static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
@@ -55,7 +55,7 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
     }
     if let Some(path) = whole_expression(text) {
         return lookup(path, outputs)
-            .cloned()
+            .map(Cow::into_owned)
             .map_err(|reason| error(text.trim(), reason));
     }
     // Inside a block (`{{#each}}`) paths are relative to the block, so only Handlebars
@@ -66,7 +66,7 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
             lookup(expression, outputs).map_err(|reason| error(&format!("{{{{{expression}}}}}"), reason))?;
         }
     }
-    let data = Value::Object(outputs.clone());
+    let data = outputs.to_value();
     let rendered = registry()
         .render_template(text, &data)
         .map_err(|e| error(text, handlebars_reason(&e)))?;
@@ -155,12 +155,13 @@ fn describe(value: &Value) -> &'static str {
     }
 }
 
-/// Follows a path through the step outputs, or says what exists instead.
-fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<&'a Value, String> {
+/// Follows a path through the step outputs, or says what exists instead. The records of
+/// a "return all" are parsed only where the path reads into them.
+fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, String> {
     let mut segments = split_path(path);
     let step = segments.next().unwrap_or_default();
-    let Some(mut current) = outputs.get(step) else {
-        let known: Vec<&str> = outputs.keys().map(String::as_str).collect();
+    let Some(output) = outputs.get(step) else {
+        let known: Vec<&str> = outputs.names().collect();
         return Err(if known.is_empty() {
             format!("there is no earlier step called `{step}` (this is the first step)")
         } else {
@@ -170,27 +171,74 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<&'a Value, String>
             )
         });
     };
-    let mut walked = step.to_owned();
+    let walked = step.to_owned();
+    let (records, rest) = match output.view() {
+        View::Value(value) => return walk(value, segments, walked).map(Cow::Borrowed),
+        View::Records { records, rest } => (records, rest),
+    };
+    match segments.next() {
+        None => Ok(Cow::Owned(output.to_value())),
+        Some("data") => {
+            let walked = format!("{walked}.data");
+            let Some(segment) = segments.next() else {
+                return Ok(output.get("data").unwrap_or(Cow::Owned(Value::Null)));
+            };
+            let index = list_index(&walked, segment, records.len())?;
+            let record = records
+                .get(index)
+                .map(|r| parse_record(r))
+                .transpose()
+                .map_err(|e| format!("`{walked}.{segment}` could not be read ({e})"))?
+                .unwrap_or_default();
+            walk(&record, segments, format!("{walked}.{segment}")).map(|v| Cow::Owned(v.clone()))
+        }
+        Some(segment) => {
+            let value = rest.get(segment).ok_or_else(|| {
+                let keys: Vec<&str> = std::iter::once("data").chain(rest.keys().map(String::as_str)).collect();
+                no_field(&walked, segment, &keys)
+            })?;
+            walk(value, segments, format!("{walked}.{segment}")).map(Cow::Borrowed)
+        }
+    }
+}
+
+/// Follows the rest of a path inside one value; `walked` is the path so far.
+fn walk<'a, 's>(
+    mut current: &'a Value,
+    segments: impl Iterator<Item = &'s str>,
+    mut walked: String,
+) -> Result<&'a Value, String> {
     for segment in segments {
         let next = match current {
             Value::Object(map) => map.get(segment).ok_or_else(|| {
-                let keys: Vec<&str> = map.keys().map(String::as_str).take(25).collect();
-                format!("`{walked}` has no field `{segment}`; it has: {}", keys.join(", "))
+                let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                no_field(&walked, segment, &keys)
             })?,
-            Value::Array(items) => {
-                let index: usize = segment
-                    .parse()
-                    .map_err(|_| format!("`{walked}` is a list; use an index such as `{walked}.[0]`"))?;
-                items
-                    .get(index)
-                    .ok_or_else(|| format!("`{walked}` has {} item(s); [{index}] is out of range", items.len()))?
-            }
+            Value::Array(items) => items
+                .get(list_index(&walked, segment, items.len())?)
+                .unwrap_or(&Value::Null),
             other => return Err(format!("`{walked}` is {}, it has no `{segment}`", describe(other))),
         };
         walked = format!("{walked}.{segment}");
         current = next;
     }
     Ok(current)
+}
+
+fn no_field(walked: &str, segment: &str, keys: &[&str]) -> String {
+    let keys: Vec<&str> = keys.iter().copied().take(25).collect();
+    format!("`{walked}` has no field `{segment}`; it has: {}", keys.join(", "))
+}
+
+/// The index a segment names in a list of `len` items, or why it names none.
+fn list_index(walked: &str, segment: &str, len: usize) -> Result<usize, String> {
+    let index: usize = segment
+        .parse()
+        .map_err(|_| format!("`{walked}` is a list; use an index such as `{walked}.[0]`"))?;
+    if index >= len {
+        return Err(format!("`{walked}` has {len} item(s); [{index}] is out of range"));
+    }
+    Ok(index)
 }
 
 #[cfg(test)]
@@ -207,6 +255,7 @@ mod tests {
         .as_object()
         .unwrap()
         .clone()
+        .into()
     }
 
     fn ok(value: Value) -> Value {
@@ -266,6 +315,42 @@ mod tests {
         assert!(err("{{getOrder.data.id.x}}").contains("`getOrder.data.id` is a number, it has no `x`"));
     }
 
+    /// A "return all" keeps its records as JSON text; templates read into them the same way.
+    fn with_records() -> StepOutputs {
+        let records = [r#"{"id":7,"name":"A"}"#, r#"{"id":8,"name":"B & C"}"#]
+            .iter()
+            .map(|t| serde_json::value::RawValue::from_string((*t).to_owned()).unwrap())
+            .collect();
+        let rest = json!({"action": "get_products", "storeHash": "abc", "meta": {"pages": 1}});
+        let mut outputs = StepOutputs::new();
+        outputs.insert(
+            "all",
+            crate::output::Output::from_records(records, rest.as_object().unwrap().clone()),
+        );
+        outputs
+    }
+
+    #[test]
+    fn records_of_a_return_all_read_like_any_list() {
+        let outputs = with_records();
+        let ok = |text: &str| render("f", &json!(text), &outputs).unwrap();
+        let err = |text: &str| render("f", &json!(text), &outputs).unwrap_err().to_string();
+        assert_eq!(ok("{{all.data.[1].id}}"), json!(8));
+        assert_eq!(ok("{{all.data.0}}"), json!({"id": 7, "name": "A"}));
+        assert_eq!(
+            ok("{{all.data}}"),
+            json!([{"id": 7, "name": "A"}, {"id": 8, "name": "B & C"}])
+        );
+        assert_eq!(ok("{{all.meta.pages}}"), json!(1));
+        assert_eq!(ok("{{all.action}}"), json!("get_products"));
+        assert_eq!(ok("Got {{all.data.[1].name}}"), json!("Got B & C"));
+        assert_eq!(ok("{{#each all.data}}{{id}};{{/each}}"), json!("7;8;"));
+        assert!(err("{{all.data.[2].id}}").contains("`all.data` has 2 item(s); [2] is out of range"));
+        assert!(err("{{all.data.id}}").contains("`all.data` is a list; use an index such as `all.data.[0]`"));
+        assert!(err("{{all.data.[0].price}}").contains("`all.data.0` has no field `price`; it has: id, name"));
+        assert!(err("{{all.dat}}").contains("`all` has no field `dat`; it has: data, action, storeHash, meta"));
+    }
+
     #[test]
     fn broken_syntax_is_an_error_not_a_panic() {
         assert!(err("{{#each getOrders.data}}").starts_with("orderId: cannot render"));
@@ -280,7 +365,7 @@ mod tests {
         let long = format!("{{{{getOrder.data.id}}}}{}", "x".repeat(MAX_TEMPLATE_LEN));
         assert!(err(&long).contains("longer than 65536 bytes"));
         let mut big = outputs();
-        big.insert("blob".into(), json!({"data": "y".repeat(MAX_RENDERED_LEN)}));
+        big.insert("blob", json!({"data": "y".repeat(MAX_RENDERED_LEN)}));
         let rendered = render("f", &json!("{{blob.data}}{{blob.data}}"), &big)
             .unwrap_err()
             .to_string();

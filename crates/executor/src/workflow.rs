@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::params::Templates;
-use crate::{CredentialSource, CredentialStore, ExecError, Executor, Step, StepOutputs};
+use crate::{CredentialSource, CredentialStore, ExecError, Executor, Output, Step, StepOutputs};
 
 /// A workflow file that passed every check that needs no network.
 #[derive(Debug, Clone)]
@@ -338,7 +338,7 @@ impl Workflow {
         executor: &Executor,
         credentials: &dyn CredentialStore,
         target: &Target,
-        mut on_output: impl FnMut(usize, &WorkflowStep, &Value),
+        mut on_output: impl FnMut(usize, &WorkflowStep, &Output),
     ) -> Result<StepOutputs, StepFailure> {
         let mut outputs = StepOutputs::new();
         for (index, written) in self.steps.iter().enumerate() {

@@ -148,3 +148,65 @@ fn failures_print_a_code_and_exit_1_or_json_with_json() {
     .unwrap();
     assert!(stderr(&missing).starts_with("error[token_env_missing]: the environment variable NOPE_UNSET is not set"));
 }
+
+/// A "return all" through the binary: every record, in order, printed as it is serialised;
+/// and the transport's settings from the environment are checked, not ignored.
+#[test]
+fn return_all_prints_every_record_and_transport_settings_are_checked() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = syncaut_sandbox::Sandbox::new();
+    sandbox.with_world(|w| w.add_generated_products(600));
+    let running = runtime.block_on(sandbox.clone().start()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "get_products",
+        "--step",
+        "all",
+        "--store-hash",
+        syncaut_sandbox::STORE_HASH,
+        "--token-env",
+        "BC_TOKEN",
+        "--params",
+        r#"{"return_all": true}"#,
+    ];
+    let ran = command(dir.path(), Some(&running.base_url()), &args)
+        .env("BC_TOKEN", syncaut_sandbox::FULL_ACCESS_TOKEN)
+        .env("SYNCAUT_HTTP_CONCURRENCY", "2")
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let output: Value = serde_json::from_str(&stdout(&ran)).unwrap();
+    let data = output["data"].as_array().unwrap();
+    let ids: Vec<u64> = data.iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert!(ids.len() > 600, "{} records", ids.len());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "records in order, none twice");
+    assert_eq!(output["meta"]["items"], ids.len());
+    assert_eq!(output["meta"]["pages"], ids.len().div_ceil(250));
+    assert_eq!(output["action"], "get_products");
+
+    for (name, value, message) in [
+        (
+            "SYNCAUT_HTTP_CONCURRENCY",
+            "0",
+            "error[invalid_setting]: SYNCAUT_HTTP_CONCURRENCY=`0` is not valid: it must be a whole number from 1 to 40; fix or unset it",
+        ),
+        (
+            "SYNCAUT_HTTP_TIMEOUT_SECS",
+            "soon",
+            "error[invalid_setting]: SYNCAUT_HTTP_TIMEOUT_SECS=`soon` is not valid: it must be a number of seconds above 0 and below 86400; fix or unset it",
+        ),
+    ] {
+        let refused = command(dir.path(), Some(&running.base_url()), &args)
+            .env("BC_TOKEN", syncaut_sandbox::FULL_ACCESS_TOKEN)
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(1));
+        assert_eq!(stderr(&refused).trim(), message);
+    }
+}

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use syncaut_executor::{CredentialError, CredentialSource, CredentialStore, ExecError, Executor};
 
 use crate::{TOKEN, run, step};
@@ -188,7 +188,7 @@ async fn a_slow_answer_times_out() {
     let err = executor
         .execute(
             &step("get_orders", json!({})),
-            &Map::new(),
+            &syncaut_executor::StepOutputs::new(),
             &syncaut_executor::NoCredentials,
         )
         .await
@@ -208,7 +208,7 @@ async fn a_refused_connection_is_a_connection_error() {
     let err = executor
         .execute(
             &step("get_orders", json!({})),
-            &Map::new(),
+            &syncaut_executor::StepOutputs::new(),
             &syncaut_executor::NoCredentials,
         )
         .await
@@ -248,18 +248,27 @@ async fn named_credentials_resolve_through_the_store() {
     let executor = crate::executor(&server);
     let mut named = step("get_orders", json!({}));
     named.credential = CredentialSource::Named("Client Store".into());
-    executor.execute(&named, &Map::new(), &Vault).await.unwrap();
+    executor
+        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap();
     mock.assert_async().await;
 
     named.credential = CredentialSource::Named("Old Store".into());
-    let err = executor.execute(&named, &Map::new(), &Vault).await.unwrap_err();
+    let err = executor
+        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "credential_not_found");
     assert_eq!(
         err.to_string(),
         "Credential not found: the credential `Old Store` attached to the node was deleted from your workspace. Re-add it under Workspace → Credentials and update the node."
     );
     named.credential = CredentialSource::Named("Damaged".into());
-    let err = executor.execute(&named, &Map::new(), &Vault).await.unwrap_err();
+    let err = executor
+        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "credential_unavailable");
 }
 
@@ -275,7 +284,10 @@ async fn step_checks_come_before_any_request() {
     let executor = crate::executor(&server);
     let mut bad = step("get_orders", json!({}));
     bad.name = "get orders".into();
-    let err = executor.execute(&bad, &Map::new(), &Vault).await.unwrap_err();
+    let err = executor
+        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_step_name");
     assert_eq!(
         err.to_string(),
@@ -283,7 +295,10 @@ async fn step_checks_come_before_any_request() {
     );
     let mut bad = step("get_ordrs", json!({}));
     bad.name = "ok".into();
-    let err = executor.execute(&bad, &Map::new(), &Vault).await.unwrap_err();
+    let err = executor
+        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unknown_action");
     assert!(
         err.to_string()
@@ -292,10 +307,17 @@ async fn step_checks_come_before_any_request() {
     );
     let mut bad = step("get_orders", json!({}));
     bad.store_hash = "ABC/../x".into();
-    let err = executor.execute(&bad, &Map::new(), &Vault).await.unwrap_err();
+    let err = executor
+        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_store_hash");
     let err = executor
-        .execute(&step("get_order", json!({})), &Map::new(), &Vault)
+        .execute(
+            &step("get_order", json!({})),
+            &syncaut_executor::StepOutputs::new(),
+            &Vault,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), "required");

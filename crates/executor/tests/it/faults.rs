@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use syncaut_executor::{ExecError, Executor, NoCredentials};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -162,8 +162,13 @@ fn executor(server: &Scripted) -> Executor {
 
 async fn run(server: &Scripted, action: &str, params: Value) -> Result<Value, ExecError> {
     executor(server)
-        .execute(&step(action, params), &Map::new(), &NoCredentials)
+        .execute(
+            &step(action, params),
+            &syncaut_executor::StepOutputs::new(),
+            &NoCredentials,
+        )
         .await
+        .map(syncaut_executor::Output::into_value)
 }
 
 fn query(seen: &Seen, name: &str) -> Option<String> {
@@ -304,12 +309,12 @@ async fn a_create_that_never_connected_is_retried() {
     let output = executor
         .execute(
             &step("create_category", json!({"name": "Lids"})),
-            &Map::new(),
+            &syncaut_executor::StepOutputs::new(),
             &NoCredentials,
         )
         .await
         .unwrap();
-    assert_eq!(output["data"]["id"], 41);
+    assert_eq!(output.to_value()["data"]["id"], 41);
     let server = late_server.await.unwrap();
     assert_eq!(server.count("POST"), 1, "retried until it connected, and sent once");
 
@@ -323,7 +328,7 @@ async fn a_create_that_never_connected_is_retried() {
     let err = executor
         .execute(
             &step("create_category", json!({"name": "Lids"})),
-            &Map::new(),
+            &syncaut_executor::StepOutputs::new(),
             &NoCredentials,
         )
         .await
@@ -339,7 +344,11 @@ async fn a_slow_answer_past_the_timeout() {
     config.timeout = Duration::from_millis(150);
     let executor = Executor::new(&config).unwrap();
     let err = executor
-        .execute(&step("get_orders", json!({})), &Map::new(), &NoCredentials)
+        .execute(
+            &step("get_orders", json!({})),
+            &syncaut_executor::StepOutputs::new(),
+            &NoCredentials,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), "timeout");
@@ -352,7 +361,7 @@ async fn a_slow_answer_past_the_timeout() {
     let err = executor
         .execute(
             &step("create_product", json!({"name": "Mug", "price": 5})),
-            &Map::new(),
+            &syncaut_executor::StepOutputs::new(),
             &NoCredentials,
         )
         .await

@@ -12,8 +12,8 @@ mod templates;
 
 use bigcommerce_api::{SecretString, TransportConfig, USER_AGENT};
 use httpmock::prelude::*;
-use serde_json::{Map, Value, json};
-use syncaut_executor::{CredentialSource, ExecError, Executor, NoCredentials, Step, StepOutputs};
+use serde_json::{Value, json};
+use syncaut_executor::{CredentialSource, ExecError, Executor, NoCredentials, Output, Step, StepOutputs};
 
 /// The token every test uses; no output, snapshot or error may contain it.
 pub(crate) const TOKEN: &str = "SENTINEL-tok-5f1e-never-print";
@@ -43,11 +43,14 @@ pub(crate) fn executor(server: &MockServer) -> Executor {
 }
 
 pub(crate) async fn run_with(server: &MockServer, step: &Step, outputs: &StepOutputs) -> Result<Value, ExecError> {
-    executor(server).execute(step, outputs, &NoCredentials).await
+    executor(server)
+        .execute(step, outputs, &NoCredentials)
+        .await
+        .map(Output::into_value)
 }
 
 pub(crate) async fn run(server: &MockServer, action: &str, params: Value) -> Result<Value, ExecError> {
-    run_with(server, &step(action, params), &Map::new()).await
+    run_with(server, &step(action, params), &StepOutputs::new()).await
 }
 
 /// The decoded query pairs of a request, sorted.

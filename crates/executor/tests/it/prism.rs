@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bigcommerce_api::TransportConfig;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use syncaut_actions::ACTIONS;
 use syncaut_executor::{Executor, NoCredentials};
 
@@ -183,14 +183,17 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
 
         // 1. The executor's own request. Prism answers 422 to a request that breaks the
         //    spec; anything else wrong is on the response side (see below).
-        match executor.execute(&step, &Map::new(), &NoCredentials).await {
-            Ok(output) => assert_eq!(output["action"], action.id),
+        match executor
+            .execute(&step, &syncaut_executor::StepOutputs::new(), &NoCredentials)
+            .await
+        {
+            Ok(output) => assert_eq!(output.to_value()["action"], action.id),
             Err(err) if err.code() == "rejected" => failures.push(format!("{}: {err}", action.id)),
             Err(err) => response_defects.push(format!("{}: {err}", action.id)),
         }
 
         // 2. The same request replayed, to read Prism's violations (warnings included).
-        let prepared = executor.prepare(&step, &Map::new()).unwrap();
+        let prepared = executor.prepare(&step, &syncaut_executor::StepOutputs::new()).unwrap();
         let url = prepared
             .request
             .url(&executor.api_base(&prepared.store_hash, action.api_version));

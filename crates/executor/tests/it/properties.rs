@@ -15,11 +15,12 @@ use crate::step;
 static EXECUTOR: LazyLock<Executor> =
     LazyLock::new(|| Executor::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap());
 
-fn outputs() -> Map<String, Value> {
+fn outputs() -> syncaut_executor::StepOutputs {
     json!({"getOrder": {"data": {"id": 5, "items": [{"sku": "A"}], "name": "x"}}})
         .as_object()
         .cloned()
         .unwrap()
+        .into()
 }
 
 fn any_json() -> impl Strategy<Value = Value> {

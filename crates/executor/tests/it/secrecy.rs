@@ -1,6 +1,6 @@
 //! The sentinel token appears nowhere: not in snapshots, debug output or dry-run requests.
 
-use serde_json::{Map, json};
+use serde_json::json;
 
 use crate::{TOKEN, step};
 
@@ -25,7 +25,7 @@ fn debug_output_and_dry_runs_never_show_the_token() {
         "create_customer",
         json!({"first_name": "A", "last_name": "B", "email": "a@b.co"}),
     );
-    let prepared = executor.prepare(&step, &Map::new()).unwrap();
+    let prepared = executor.prepare(&step, &syncaut_executor::StepOutputs::new()).unwrap();
     let described = prepared
         .request
         .describe(&executor.api_base(&prepared.store_hash, prepared.action.api_version));

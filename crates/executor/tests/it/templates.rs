@@ -2,11 +2,11 @@
 //! the right type and text.
 
 use httpmock::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::{TOKEN, run_with, step};
 
-fn outputs() -> Map<String, Value> {
+fn outputs() -> syncaut_executor::StepOutputs {
     json!({
         "getOrder": {"data": {"id": 218, "status_id": 11, "billing_address": {"first_name": "Tom & Jerry", "last_name": "O'Brien \"Jr\""}}, "action": "get_order", "storeHash": "abc123"},
         "getOrders": {"data": [{"id": 100}, {"id": 101}], "action": "get_orders", "storeHash": "abc123"}
@@ -14,6 +14,7 @@ fn outputs() -> Map<String, Value> {
     .as_object()
     .cloned()
     .unwrap()
+        .into()
 }
 
 #[tokio::test]
