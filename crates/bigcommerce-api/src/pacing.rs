@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// What BigCommerce last said about one store's quota.
 #[derive(Debug, Default)]
@@ -47,17 +47,21 @@ pub struct RateLimitHeaders {
 impl RateLimitHeaders {
     /// Reads the headers (names are case-insensitive).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| {
+        const LEFT: HeaderName = HeaderName::from_static("x-rate-limit-requests-left");
+        const QUOTA: HeaderName = HeaderName::from_static("x-rate-limit-requests-quota");
+        const WINDOW: HeaderName = HeaderName::from_static("x-rate-limit-time-window-ms");
+        const RESET: HeaderName = HeaderName::from_static("x-rate-limit-time-reset-ms");
+        let number = |name: HeaderName| {
             headers
-                .get(name)
+                .get(&name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
         Self {
-            left: number("x-rate-limit-requests-left").map(|n| n.min(u64::from(u32::MAX)) as u32),
-            quota: number("x-rate-limit-requests-quota").map(|n| n.min(u64::from(u32::MAX)) as u32),
-            window_ms: number("x-rate-limit-time-window-ms"),
-            reset_ms: number("x-rate-limit-time-reset-ms"),
+            left: number(LEFT).map(|n| n.min(u64::from(u32::MAX)) as u32),
+            quota: number(QUOTA).map(|n| n.min(u64::from(u32::MAX)) as u32),
+            window_ms: number(WINDOW),
+            reset_ms: number(RESET),
         }
     }
 }
@@ -105,13 +109,11 @@ impl Pacer {
     /// Records what an answer said. Answers arrive out of order under concurrency, so
     /// the smaller remaining count wins within a window.
     pub fn observe(&self, store: &str, headers: RateLimitHeaders) {
+        let reset_at = headers.reset_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
         self.with_budget(store, |budget| {
             budget.quota = headers.quota.or(budget.quota);
             budget.window = headers.window_ms.map(Duration::from_millis).or(budget.window);
-        });
-        let Some(left) = headers.left else { return };
-        let reset_at = headers.reset_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
-        self.with_budget(store, |budget| {
+            let Some(left) = headers.left else { return };
             let same_window = match (budget.reset_at, reset_at) {
                 (Some(known), Some(new)) => new.saturating_duration_since(known) < Duration::from_millis(500),
                 _ => false,

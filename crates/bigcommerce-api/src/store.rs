@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Error;
@@ -20,7 +20,8 @@ pub const API_URL_ENV: &str = "SYNCAUT_BIGCOMMERCE_API_URL";
 pub const USER_AGENT: &str = concat!("syncaut/", env!("CARGO_PKG_VERSION"));
 
 /// The header BigCommerce reads the access token from.
-const AUTH_HEADER: &str = "X-Auth-Token";
+/// `X-Auth-Token`, as a ready header name (HTTP/1 sends names in lowercase anyway).
+const AUTH_HEADER: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// A store hash: the `abc123xyz` of `/stores/abc123xyz/v3`. Only lowercase ASCII letters
 /// and digits, so it can never change the shape of a URL.
@@ -340,12 +341,15 @@ impl StoreClient {
 
     /// `{base}/stores/{hash}/{v2|v3}`, without a trailing slash.
     pub fn api_base(&self, version: ApiVersion) -> String {
-        format!(
-            "{}/stores/{}/{}",
-            self.transport.config.base_url(),
-            self.store_hash,
-            version
-        )
+        // Sized once: this runs for every request, and the request URL is appended to it.
+        let base = self.transport.config.base_url();
+        let mut url = String::with_capacity(base.len() + self.store_hash.as_str().len() + 160);
+        url.push_str(base);
+        url.push_str("/stores/");
+        url.push_str(self.store_hash.as_str());
+        url.push('/');
+        url.push_str(version.as_str());
+        url
     }
 
     /// A request to `url` (below [`Self::api_base`]) with the token header, user agent,

@@ -4,8 +4,15 @@
 //! V2 order. We time, per step:
 //! - `prepare`: template rendering, validation and request building, no network;
 //! - `execute`: the whole step through the executor (prepare, send, parse, shape);
+//! - `send`: the same step prepared once beforehand, so only the transport side (pacing,
+//!   request, rate-limit headers, parsing, the output envelope) is timed;
 //! - `reqwest`: a bare `reqwest` GET of the same URL with the same headers, same server;
-//!   the executor's overhead ratio is execute / reqwest.
+//!   the executor's overhead ratio is execute / reqwest;
+//! - the same bare GET through a second, identical `reqwest` client: the two bare clients
+//!   differ only by connection and scheduling, so their ratio is the resolution of the
+//!   measurement on this machine.
+//!
+//! The three exchanges are interleaved and take turns going first.
 
 // A benchmark panics on a broken setup; `unwrap` is how it says so.
 #![allow(clippy::unwrap_used)]
@@ -120,48 +127,105 @@ fn main() {
         .build()
         .unwrap();
     let url = format!("{base}/stores/abc123/v2/orders/218");
-    // Interleave the two so that both see the same machine state.
-    let (execute, bare) = runtime.block_on(async {
-        let mut execute = Vec::with_capacity(iterations);
-        let mut bare = Vec::with_capacity(iterations);
-        for _ in 0..200 {
-            executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
-            client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    let bare_get = || async {
+        let start = Instant::now();
+        let response = client
+            .get(&url)
+            .header("X-Auth-Token", token)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        let elapsed = start.elapsed();
+        black_box(value);
+        elapsed
+    };
+    let twin = reqwest::Client::builder()
+        .user_agent(bigcommerce_api::USER_AGENT)
+        .build()
+        .unwrap();
+    let twin_get = || async {
+        let start = Instant::now();
+        let response = twin
+            .get(&url)
+            .header("X-Auth-Token", token)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        let elapsed = start.elapsed();
+        black_box(value);
+        elapsed
+    };
+    let prepared = executor.prepare(&get_order, &outputs).unwrap();
+    let secret = SecretString::from(token);
+    let send_get = || async {
+        let start = Instant::now();
+        let output = executor.send(&prepared, &secret).await.unwrap();
+        let elapsed = start.elapsed();
+        black_box(output);
+        elapsed
+    };
+    let execute_get = || async {
+        let start = Instant::now();
+        let output = executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
+        let elapsed = start.elapsed();
+        black_box(output);
+        elapsed
+    };
+    // Interleave the four so that all see the same machine state, and rotate which goes
+    // first so that none always follows another.
+    let exchange_iterations = 3 * iterations;
+    let (execute, send, bare, twin) = runtime.block_on(async {
+        let mut execute = Vec::with_capacity(exchange_iterations);
+        let mut bare = Vec::with_capacity(exchange_iterations);
+        let mut twin = Vec::with_capacity(exchange_iterations);
+        let mut send = Vec::with_capacity(exchange_iterations);
+        for _ in 0..300 {
+            execute_get().await;
+            bare_get().await;
+            twin_get().await;
+            send_get().await;
         }
-        for _ in 0..iterations {
-            let start = Instant::now();
-            let output = executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
-            execute.push(start.elapsed());
-            black_box(output);
-            let start = Instant::now();
-            let response = client
-                .get(&url)
-                .header("X-Auth-Token", token)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .unwrap();
-            let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-            bare.push(start.elapsed());
-            black_box(value);
+        for i in 0..exchange_iterations {
+            for turn in 0..4 {
+                match (i + turn) % 4 {
+                    0 => execute.push(execute_get().await),
+                    1 => bare.push(bare_get().await),
+                    2 => send.push(send_get().await),
+                    _ => twin.push(twin_get().await),
+                }
+            }
         }
-        (execute, bare)
+        (execute, send, bare, twin)
     });
 
     let rows = [
         ("prepare get_order (1 whole-value template)", stats(prepare_get)),
         ("prepare create_product (mixed-text templates)", stats(prepare_create)),
         ("execute get_order over loopback", stats(execute)),
+        ("send get_order, prepared beforehand", stats(send)),
         ("bare reqwest GET + JSON parse, same server", stats(bare)),
+        ("the same through a second, identical client", stats(twin)),
     ];
-    println!("{:<48} {:>12} {:>12}", "per step", "median µs", "p90 µs");
+    println!("{:<50} {:>10} {:>10}", "per step", "median µs", "p90 µs");
     for (name, s) in &rows {
-        println!("{name:<48} {:>12.1} {:>12.1}", micros(s.median), micros(s.p90));
+        println!("{name:<50} {:>10.1} {:>10.1}", micros(s.median), micros(s.p90));
     }
-    let ratio = micros(rows[2].1.median) / micros(rows[3].1.median);
-    println!("executor overhead ratio (execute / bare reqwest, medians): {ratio:.3}");
+    let ratio = |a: usize, b: usize| micros(rows[a].1.median) / micros(rows[b].1.median);
     println!(
-        "({iterations} iterations each, {} logical CPUs)",
+        "executor overhead ratio (execute / bare reqwest, medians): {:.3}",
+        ratio(2, 4)
+    );
+    println!(
+        "transport overhead ratio (send / bare reqwest, medians): {:.3}",
+        ratio(3, 4)
+    );
+    println!("resolution: second bare client / first bare client: {:.3}", ratio(5, 4));
+    println!(
+        "({iterations} iterations of prepare, {exchange_iterations} of each exchange, {} logical CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 }

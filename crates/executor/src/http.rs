@@ -40,7 +40,8 @@ impl Stats {
 /// A response, read whole.
 pub(crate) struct RawAnswer {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    /// The body as received (no copy).
+    pub(crate) body: bytes::Bytes,
     pub(crate) rate: RateLimitHeaders,
     pub(crate) request_id: Option<String>,
 }
@@ -86,7 +87,7 @@ pub(crate) async fn call(
     let pacer = transport.pacer();
     let hash = store.store_hash().as_str();
     let idempotent = request.method != Method::Post;
-    let url = reqwest::Url::parse(&request.url(&store.api_base(version))).map_err(|e| {
+    let url = reqwest::Url::parse(&request.url_from(store.api_base(version))).map_err(|e| {
         NoAnswer::Failed(ExecError::Connection {
             url: transport.config().base_url().to_owned(),
             reason: format!("the request URL is not valid ({e})"),
@@ -110,14 +111,16 @@ pub(crate) async fn call(
             Ok(response) => {
                 let status = response.status().as_u16();
                 let rate = RateLimitHeaders::from_headers(response.headers());
+                const REQUEST_ID: reqwest::header::HeaderName =
+                    reqwest::header::HeaderName::from_static("x-request-id");
                 let request_id = response
                     .headers()
-                    .get("x-request-id")
+                    .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
                 response.bytes().await.map(|body| RawAnswer {
                     status,
-                    body: body.to_vec(),
+                    body,
                     rate,
                     request_id,
                 })

@@ -29,7 +29,7 @@ pub mod workflow;
 use std::sync::Arc;
 
 use bigcommerce_api::{ApiVersion, ExposeSecret, SecretString, StoreClient, StoreHash, Transport, TransportConfig};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use syncaut_actions::{Action, Control, Method, Pagination};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
@@ -197,7 +197,8 @@ impl Executor {
     async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Output, ExecError> {
         let action = prepared.action;
         if action.pagination != Pagination::None && prepared.control(Control::ReturnAll) == Some(&Value::Bool(true)) {
-            return self.fetch_all(store, prepared).await;
+            // Boxed: the paging future is large, and single requests should not carry it.
+            return Box::pin(self.fetch_all(store, prepared)).await;
         }
         let stats = Arc::new(http::Stats::default());
         let answer = self
@@ -212,9 +213,12 @@ impl Executor {
             prepared.store_hash.as_str(),
             &answer.view(),
         )?;
-        Ok(Output::from_value(
-            json!({"data": data, "action": action.id, "storeHash": prepared.store_hash.as_str()}),
-        ))
+        // Built field by field: `json!` would copy `data` through its serialiser.
+        let mut envelope = Map::with_capacity(3);
+        envelope.insert("data".into(), data);
+        envelope.insert("action".into(), Value::from(action.id));
+        envelope.insert("storeHash".into(), Value::from(prepared.store_hash.as_str()));
+        Ok(Output::from_value(Value::Object(envelope)))
     }
 
     /// One request through the pacer and the retry rules of [`http::call`].

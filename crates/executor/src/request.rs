@@ -124,27 +124,35 @@ fn set_pointer(object: &mut Map<String, Value>, pointer: &str, value: Value) {
 impl PreparedRequest {
     /// The encoded query string, without `?` (empty when there is no query).
     pub fn query_string(&self) -> String {
-        self.query
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(name, QUERY),
-                    utf8_percent_encode(value, QUERY)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        let mut text = String::new();
+        self.write_query(&mut text);
+        text
+    }
+
+    fn write_query(&self, text: &mut String) {
+        for (index, (name, value)) in self.query.iter().enumerate() {
+            if index > 0 {
+                text.push('&');
+            }
+            text.extend(utf8_percent_encode(name, QUERY));
+            text.push('=');
+            text.extend(utf8_percent_encode(value, QUERY));
+        }
     }
 
     /// The full URL below an API base such as `https://api.bigcommerce.com/stores/abc/v3`.
     pub fn url(&self, api_base: &str) -> String {
-        let query = self.query_string();
-        if query.is_empty() {
-            format!("{api_base}{}", self.path)
-        } else {
-            format!("{api_base}{}?{query}", self.path)
+        self.url_from(api_base.to_owned())
+    }
+
+    /// [`Self::url`], appending to the API base in place.
+    pub fn url_from(&self, mut api_base: String) -> String {
+        api_base.push_str(&self.path);
+        if !self.query.is_empty() {
+            api_base.push('?');
+            self.write_query(&mut api_base);
         }
+        api_base
     }
 
     /// The request as a dry run shows it: the token is never included.

@@ -46,12 +46,15 @@ pub(crate) fn data(
             _ => Err(invalid("a V3 response should be an object with `data`".into())),
         },
         ResponseShape::V3FirstOfData => {
-            let items = body
-                .get("data")
-                .and_then(Value::as_array)
-                .ok_or_else(|| invalid("a V3 response should have a `data` array".into()))?;
-            match (items.first(), action.record, record_id) {
-                (Some(first), _, _) => Ok(first.clone()),
+            let first = match body {
+                Value::Object(mut envelope) => match envelope.remove("data") {
+                    Some(Value::Array(items)) => items.into_iter().next(),
+                    _ => return Err(invalid("a V3 response should have a `data` array".into())),
+                },
+                _ => return Err(invalid("a V3 response should have a `data` array".into())),
+            };
+            match (first, action.record, record_id) {
+                (Some(first), _, _) => Ok(first),
                 (None, Some(record), Some(id)) => Err(ExecError::RecordNotFound {
                     noun: record.noun,
                     id,

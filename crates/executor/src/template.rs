@@ -158,8 +158,8 @@ fn describe(value: &Value) -> &'static str {
 /// Follows a path through the step outputs, or says what exists instead. The records of
 /// a "return all" are parsed only where the path reads into them.
 fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, String> {
-    let mut segments = split_path(path);
-    let step = segments.next().unwrap_or_default();
+    let segments: Vec<&str> = split_path(path).collect();
+    let step = segments.first().copied().unwrap_or_default();
     let Some(output) = outputs.get(step) else {
         let known: Vec<&str> = outputs.names().collect();
         return Err(if known.is_empty() {
@@ -171,56 +171,59 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, St
             )
         });
     };
-    let walked = step.to_owned();
     let (records, rest) = match output.view() {
-        View::Value(value) => return walk(value, segments, walked).map(Cow::Borrowed),
+        View::Value(value) => return walk(value, &segments, 1).map(Cow::Borrowed),
         View::Records { records, rest } => (records, rest),
     };
-    match segments.next() {
+    match segments.get(1).copied() {
         None => Ok(Cow::Owned(output.to_value())),
         Some("data") => {
-            let walked = format!("{walked}.data");
-            let Some(segment) = segments.next() else {
+            if segments.len() == 2 {
                 return Ok(output.get("data").unwrap_or(Cow::Owned(Value::Null)));
-            };
-            let index = list_index(&walked, segment, records.len())?;
+            }
+            let index = list_index(&segments, 2, records.len())?;
             let record = records
                 .get(index)
                 .map(|r| parse_record(r))
                 .transpose()
-                .map_err(|e| format!("`{walked}.{segment}` could not be read ({e})"))?
+                .map_err(|e| format!("`{}` could not be read ({e})", walked(&segments, 3)))?
                 .unwrap_or_default();
-            walk(&record, segments, format!("{walked}.{segment}")).map(|v| Cow::Owned(v.clone()))
+            walk(&record, &segments, 3).map(|v| Cow::Owned(v.clone()))
         }
         Some(segment) => {
             let value = rest.get(segment).ok_or_else(|| {
                 let keys: Vec<&str> = std::iter::once("data").chain(rest.keys().map(String::as_str)).collect();
-                no_field(&walked, segment, &keys)
+                no_field(&walked(&segments, 1), segment, &keys)
             })?;
-            walk(value, segments, format!("{walked}.{segment}")).map(Cow::Borrowed)
+            walk(value, &segments, 2).map(Cow::Borrowed)
         }
     }
 }
 
-/// Follows the rest of a path inside one value; `walked` is the path so far.
-fn walk<'a, 's>(
-    mut current: &'a Value,
-    segments: impl Iterator<Item = &'s str>,
-    mut walked: String,
-) -> Result<&'a Value, String> {
-    for segment in segments {
-        let next = match current {
-            Value::Object(map) => map.get(segment).ok_or_else(|| {
+/// The path up to (not including) segment `upto`, as errors show it: `getOrders.data.0`.
+fn walked(segments: &[&str], upto: usize) -> String {
+    segments[..upto.min(segments.len())].join(".")
+}
+
+/// Follows `segments[from..]` inside one value (`segments[..from]` led to it).
+fn walk<'a>(mut current: &'a Value, segments: &[&str], from: usize) -> Result<&'a Value, String> {
+    for (position, segment) in segments.iter().enumerate().skip(from) {
+        current = match current {
+            Value::Object(map) => map.get(*segment).ok_or_else(|| {
                 let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-                no_field(&walked, segment, &keys)
+                no_field(&walked(segments, position), segment, &keys)
             })?,
             Value::Array(items) => items
-                .get(list_index(&walked, segment, items.len())?)
+                .get(list_index(segments, position, items.len())?)
                 .unwrap_or(&Value::Null),
-            other => return Err(format!("`{walked}` is {}, it has no `{segment}`", describe(other))),
+            other => {
+                return Err(format!(
+                    "`{}` is {}, it has no `{segment}`",
+                    walked(segments, position),
+                    describe(other)
+                ));
+            }
         };
-        walked = format!("{walked}.{segment}");
-        current = next;
     }
     Ok(current)
 }
@@ -230,13 +233,18 @@ fn no_field(walked: &str, segment: &str, keys: &[&str]) -> String {
     format!("`{walked}` has no field `{segment}`; it has: {}", keys.join(", "))
 }
 
-/// The index a segment names in a list of `len` items, or why it names none.
-fn list_index(walked: &str, segment: &str, len: usize) -> Result<usize, String> {
-    let index: usize = segment
-        .parse()
-        .map_err(|_| format!("`{walked}` is a list; use an index such as `{walked}.[0]`"))?;
+/// The index `segments[position]` names in a list of `len` items, or why it names none.
+fn list_index(segments: &[&str], position: usize, len: usize) -> Result<usize, String> {
+    let segment = segments.get(position).copied().unwrap_or_default();
+    let index: usize = segment.parse().map_err(|_| {
+        let walked = walked(segments, position);
+        format!("`{walked}` is a list; use an index such as `{walked}.[0]`")
+    })?;
     if index >= len {
-        return Err(format!("`{walked}` has {len} item(s); [{index}] is out of range"));
+        return Err(format!(
+            "`{}` has {len} item(s); [{index}] is out of range",
+            walked(segments, position)
+        ));
     }
     Ok(index)
 }
