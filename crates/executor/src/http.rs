@@ -87,12 +87,8 @@ pub(crate) async fn call(
     let pacer = transport.pacer();
     let hash = store.store_hash().as_str();
     let idempotent = request.method != Method::Post;
-    let url = reqwest::Url::parse(&request.url_from(store.api_base(version))).map_err(|e| {
-        NoAnswer::Failed(ExecError::Connection {
-            url: transport.config().base_url().to_owned(),
-            reason: format!("the request URL is not valid ({e})"),
-        })
-    })?;
+    let query = request.query_string();
+    let url = store.url(version, &request.path, Some(&query));
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,

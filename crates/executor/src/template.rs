@@ -58,6 +58,25 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
             .map(Cow::into_owned)
             .map_err(|reason| error(text.trim(), reason));
     }
+    // Text with nothing but plain paths is filled in here, value by value, as Handlebars
+    // would render each: only the values it names are read (a "return all" of thousands
+    // of records is not materialised for one `{{all.meta.items}}`).
+    if let Some(parts) = plain_parts(text) {
+        let mut rendered = String::with_capacity(text.len());
+        for part in parts {
+            match part {
+                Part::Text(literal) => rendered.push_str(literal),
+                Part::Path(path) => {
+                    let value = lookup(path, outputs).map_err(|reason| error(&format!("{{{{{path}}}}}"), reason))?;
+                    rendered.push_str(&handlebars::JsonRender::render(value.as_ref()));
+                }
+            }
+            if rendered.len() > MAX_RENDERED_LEN {
+                return Err(error(text, format!("it renders to more than {MAX_RENDERED_LEN} bytes")));
+            }
+        }
+        return Ok(Value::String(rendered));
+    }
     // Inside a block (`{{#each}}`) paths are relative to the block, so only Handlebars
     // itself can check them; outside blocks, every path is from the step outputs.
     let has_blocks = text.contains("{{#");
@@ -74,6 +93,49 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
         return Err(error(text, format!("it renders to more than {MAX_RENDERED_LEN} bytes")));
     }
     Ok(Value::String(rendered))
+}
+
+/// A piece of a template made of plain paths only.
+enum Part<'a> {
+    Text(&'a str),
+    Path(&'a str),
+}
+
+/// The text and `{{path}}` / `{{{path}}}` pieces of a template, or `None` when it holds
+/// anything else (blocks, helpers, comments, partials, escapes, whitespace control), which
+/// Handlebars renders itself.
+fn plain_parts(text: &str) -> Option<Vec<Part<'_>>> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        if rest[..start].ends_with('\\') {
+            return None;
+        }
+        if start > 0 {
+            parts.push(Part::Text(&rest[..start]));
+        }
+        let after = &rest[start..];
+        let (open, close) = if after.starts_with("{{{") {
+            (3, "}}}")
+        } else {
+            (2, "}}")
+        };
+        let inside = &after[open..];
+        let end = inside.find(close)?;
+        let path = inside[..end].trim();
+        if !is_plain_path(path) {
+            return None;
+        }
+        parts.push(Part::Path(path));
+        rest = &inside[end + close.len()..];
+    }
+    if rest.contains("}}") {
+        return None;
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Text(rest));
+    }
+    Some(parts)
 }
 
 fn shorten(text: &str) -> String {
@@ -292,6 +354,37 @@ mod tests {
         );
         assert_eq!(ok(json!("Note: {{getOrder.data.note}}")), json!("Note: say \"hi\""));
         assert_eq!(ok(json!("{{#each getOrders.data}}{{id}},{{/each}}")), json!("7,8,"));
+    }
+
+    /// Plain paths are filled in without Handlebars; the result must be what Handlebars
+    /// itself renders, for every kind of value.
+    #[test]
+    fn plain_paths_render_exactly_as_handlebars_does() {
+        let values = json!({"data": {"n": 42, "f": 1.5, "t": true, "z": null, "s": "Tom & \"Jerry\" <b>", "a": [1, "x"], "o": {"k": 1}, "e": ""}});
+        let mut outputs = StepOutputs::new();
+        outputs.insert("s", values.clone());
+        let texts = [
+            "n={{s.data.n}} f={{s.data.f}} t={{s.data.t}} z={{s.data.z}}.",
+            "{{s.data.s}} and {{{s.data.s}}}",
+            "a={{s.data.a}} o={{s.data.o}} e=[{{s.data.e}}] {{ s.data.n }}",
+            "{{s.data.n}}{{s.data.n}}",
+            "#{{s.data.a.[1]}}-{{s.data.a.0}}",
+        ];
+        for text in texts {
+            assert!(plain_parts(text).is_some(), "{text} takes the direct path");
+            let direct = render("f", &json!(text), &outputs).unwrap();
+            let handlebars = registry().render_template(text, &json!({"s": values})).unwrap();
+            assert_eq!(direct, json!(handlebars), "{text}");
+        }
+        for text in [
+            "{{#if s.data.t}}y{{/if}}",
+            "a \\{{s.data.n}}",
+            "{{! note }}x",
+            "{{~s.data.n}}",
+            "{{lookup s.data.a 0}}",
+        ] {
+            assert!(plain_parts(text).is_none(), "{text} is left to Handlebars");
+        }
     }
 
     #[test]
