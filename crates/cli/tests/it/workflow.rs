@@ -205,3 +205,45 @@ fn without_sandbox_a_step_needs_a_saved_credential() {
         stderr(&output)
     );
 }
+
+/// A "return all" keeps its records as JSON text; later steps read into them the same way
+/// as into any list, by whole references and inside text.
+#[test]
+fn later_steps_read_into_a_return_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        r#"steps:
+  - name: everything
+    action: get_products
+    params:
+      return_all: true
+  - name: third
+    action: get_product
+    params:
+      productId: "{{everything.data.[2].id}}"
+  - name: summary
+    action: create_category
+    params:
+      name: "{{everything.meta.items}} products, first {{everything.data.[0].name}}"
+"#,
+    );
+    let output = command(
+        dir.path(),
+        None,
+        &["workflow", "run", file.to_str().unwrap(), "--sandbox", "--json"],
+    )
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let steps = result["steps"].as_array().unwrap();
+    let all = steps[0]["output"]["data"].as_array().unwrap();
+    assert_eq!(steps[0]["output"]["meta"]["items"], all.len());
+    assert_eq!(steps[1]["output"]["data"], all[2], "the third record, whole");
+    let first_name = all[0]["name"].as_str().unwrap();
+    assert_eq!(
+        steps[2]["output"]["data"]["name"],
+        format!("{} products, first {first_name}", all.len())
+    );
+}
