@@ -12,7 +12,10 @@
 //!   differ only by connection and scheduling, so their ratio is the resolution of the
 //!   measurement on this machine.
 //!
-//! The three exchanges are interleaved and take turns going first.
+//! The four exchanges are interleaved and take turns going first. The exchanges run in six
+//! rounds, each with a fresh executor and fresh clients (new connections, new task
+//! placement, which shift one round's ratios by a few percent either way); the ratios
+//! printed are the median over rounds, with every round's value beside it.
 
 // A benchmark panics on a broken setup; `unwrap` is how it says so.
 #![allow(clippy::unwrap_used)]
@@ -74,6 +77,80 @@ fn stats(mut samples: Vec<Duration>) -> Stats {
     }
 }
 
+/// One round: a fresh executor and two fresh bare clients; the four exchanges interleaved,
+/// taking turns to go first. Returns the times of execute, send, bare and twin.
+async fn round(
+    base: &str,
+    outputs: &StepOutputs,
+    get_order: &Step,
+    token: &str,
+    iterations: usize,
+) -> [Vec<Duration>; 4] {
+    let executor = Executor::new(&TransportConfig::new(base).unwrap()).unwrap();
+    let client = || {
+        reqwest::Client::builder()
+            .user_agent(bigcommerce_api::USER_AGENT)
+            .build()
+            .unwrap()
+    };
+    let (bare, twin) = (client(), client());
+    let url = format!("{base}/stores/abc123/v2/orders/218");
+    let plain_get = |client: &reqwest::Client| {
+        let (client, url) = (client.clone(), &url);
+        async move {
+            // Building the request (and parsing the URL) is timed, as the executor's is.
+            let start = Instant::now();
+            let response = client
+                .get(url)
+                .header("X-Auth-Token", token)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            let elapsed = start.elapsed();
+            black_box(value);
+            elapsed
+        }
+    };
+    let prepared = executor.prepare(get_order, outputs).unwrap();
+    let secret = SecretString::from(token);
+    let send_get = || async {
+        let start = Instant::now();
+        let output = executor.send(&prepared, &secret).await.unwrap();
+        let elapsed = start.elapsed();
+        black_box(output);
+        elapsed
+    };
+    let execute_get = || async {
+        let start = Instant::now();
+        let output = executor.execute(get_order, outputs, &NoCredentials).await.unwrap();
+        let elapsed = start.elapsed();
+        black_box(output);
+        elapsed
+    };
+    for _ in 0..200 {
+        execute_get().await;
+        send_get().await;
+        plain_get(&bare).await;
+        plain_get(&twin).await;
+    }
+    let mut times: [Vec<Duration>; 4] = Default::default();
+    for i in 0..iterations {
+        for turn in 0..4 {
+            let which = (i + turn) % 4;
+            let elapsed = match which {
+                0 => execute_get().await,
+                1 => send_get().await,
+                2 => plain_get(&bare).await,
+                _ => plain_get(&twin).await,
+            };
+            times[which].push(elapsed);
+        }
+    }
+    times
+}
+
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -122,85 +199,25 @@ fn main() {
         prepare_create.push(start.elapsed());
     }
 
-    let client = reqwest::Client::builder()
-        .user_agent(bigcommerce_api::USER_AGENT)
-        .build()
-        .unwrap();
-    let url = format!("{base}/stores/abc123/v2/orders/218");
-    let bare_get = || async {
-        let start = Instant::now();
-        let response = client
-            .get(&url)
-            .header("X-Auth-Token", token)
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        let elapsed = start.elapsed();
-        black_box(value);
-        elapsed
-    };
-    let twin = reqwest::Client::builder()
-        .user_agent(bigcommerce_api::USER_AGENT)
-        .build()
-        .unwrap();
-    let twin_get = || async {
-        let start = Instant::now();
-        let response = twin
-            .get(&url)
-            .header("X-Auth-Token", token)
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        let value: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        let elapsed = start.elapsed();
-        black_box(value);
-        elapsed
-    };
-    let prepared = executor.prepare(&get_order, &outputs).unwrap();
-    let secret = SecretString::from(token);
-    let send_get = || async {
-        let start = Instant::now();
-        let output = executor.send(&prepared, &secret).await.unwrap();
-        let elapsed = start.elapsed();
-        black_box(output);
-        elapsed
-    };
-    let execute_get = || async {
-        let start = Instant::now();
-        let output = executor.execute(&get_order, &outputs, &NoCredentials).await.unwrap();
-        let elapsed = start.elapsed();
-        black_box(output);
-        elapsed
-    };
-    // Interleave the four so that all see the same machine state, and rotate which goes
-    // first so that none always follows another.
-    let exchange_iterations = 3 * iterations;
-    let (execute, send, bare, twin) = runtime.block_on(async {
-        let mut execute = Vec::with_capacity(exchange_iterations);
-        let mut bare = Vec::with_capacity(exchange_iterations);
-        let mut twin = Vec::with_capacity(exchange_iterations);
-        let mut send = Vec::with_capacity(exchange_iterations);
-        for _ in 0..300 {
-            execute_get().await;
-            bare_get().await;
-            twin_get().await;
-            send_get().await;
+    // Rounds: each with a fresh executor and fresh clients, hence fresh connections and
+    // task placement, which shift a single run's ratios by a few percent either way.
+    let rounds = 6;
+    let per_round = iterations / 2;
+    let mut all = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let mut round_ratios = Vec::new();
+    for _ in 0..rounds {
+        let times = runtime.block_on(round(&base, &outputs, &get_order, token, per_round));
+        let median = |v: &Vec<Duration>| micros(stats(v.clone()).median);
+        round_ratios.push((
+            median(&times[0]) / median(&times[2]),
+            median(&times[1]) / median(&times[2]),
+            median(&times[3]) / median(&times[2]),
+        ));
+        for (pooled, samples) in all.iter_mut().zip(times) {
+            pooled.extend(samples);
         }
-        for i in 0..exchange_iterations {
-            for turn in 0..4 {
-                match (i + turn) % 4 {
-                    0 => execute.push(execute_get().await),
-                    1 => bare.push(bare_get().await),
-                    2 => send.push(send_get().await),
-                    _ => twin.push(twin_get().await),
-                }
-            }
-        }
-        (execute, send, bare, twin)
-    });
+    }
+    let [execute, send, bare, twin] = all;
 
     let rows = [
         ("prepare get_order (1 whole-value template)", stats(prepare_get)),
@@ -214,18 +231,20 @@ fn main() {
     for (name, s) in &rows {
         println!("{name:<50} {:>10.1} {:>10.1}", micros(s.median), micros(s.p90));
     }
-    let ratio = |a: usize, b: usize| micros(rows[a].1.median) / micros(rows[b].1.median);
+    let middle = |pick: fn(&(f64, f64, f64)) -> f64| {
+        let mut values: Vec<f64> = round_ratios.iter().map(pick).collect();
+        values.sort_by(f64::total_cmp);
+        let shown: Vec<String> = values.iter().map(|v| format!("{v:.3}")).collect();
+        (values[values.len() / 2], shown.join(" "))
+    };
+    let (execute_ratio, execute_all) = middle(|r| r.0);
+    let (send_ratio, send_all) = middle(|r| r.1);
+    let (twin_ratio, twin_all) = middle(|r| r.2);
+    println!("executor overhead ratio (execute / bare reqwest, median of rounds): {execute_ratio:.3}  [{execute_all}]");
+    println!("transport overhead ratio (send / bare reqwest, median of rounds): {send_ratio:.3}  [{send_all}]");
+    println!("resolution (second bare client / first, median of rounds): {twin_ratio:.3}  [{twin_all}]");
     println!(
-        "executor overhead ratio (execute / bare reqwest, medians): {:.3}",
-        ratio(2, 4)
-    );
-    println!(
-        "transport overhead ratio (send / bare reqwest, medians): {:.3}",
-        ratio(3, 4)
-    );
-    println!("resolution: second bare client / first bare client: {:.3}", ratio(5, 4));
-    println!(
-        "({iterations} iterations of prepare, {exchange_iterations} of each exchange, {} logical CPUs)",
+        "({iterations} iterations of prepare; {rounds} rounds of {per_round} of each exchange; {} logical CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 }

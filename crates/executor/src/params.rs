@@ -78,7 +78,7 @@ pub fn validate_with(
             });
         }
     }
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(action.params.len());
     let mut deferred = Vec::new();
     for param in action.params {
         let given = raw.get(param.key).filter(|v| !is_empty(v));

@@ -50,20 +50,12 @@ pub struct PreparedRequest {
 /// Builds the request. Only validated parameters can be turned into a request.
 pub fn build(params: &ValidatedParams) -> PreparedRequest {
     let action = params.action();
-    let mut path = action.path.to_owned();
+    let path = fill_path(params);
     let mut query = Vec::new();
     let mut body = Map::new();
     for (param, value) in params.iter() {
         match param.wire {
-            Wire::Path(name) => {
-                // A deferred template (dry run) is shown as written, not encoded.
-                let encoded = if params.is_deferred(param.key) {
-                    wire_text(value)
-                } else {
-                    utf8_percent_encode(&wire_text(value), PATH_SEGMENT).to_string()
-                };
-                path = path.replace(&format!("{{{name}}}"), &encoded);
-            }
+            Wire::Path(_) | Wire::Control(_) => {}
             Wire::Query(name) => query.push((name.to_owned(), wire_text(value))),
             Wire::ChoiceQuery => {
                 let chosen = param.choices.iter().find(|c| c.value.to_json() == *value);
@@ -72,7 +64,6 @@ pub fn build(params: &ValidatedParams) -> PreparedRequest {
                 }
             }
             Wire::Body(pointer) => set_pointer(&mut body, pointer, value.clone()),
-            Wire::Control(_) => {}
         }
     }
     query.extend(
@@ -93,6 +84,30 @@ pub fn build(params: &ValidatedParams) -> PreparedRequest {
         query,
         body,
     }
+}
+
+/// The action's path with each `{name}` replaced by its parameter's value, percent-encoded
+/// (a deferred template in a dry run is shown as written). One pass over the template, so
+/// a value that itself contains `{…}` is never substituted into.
+fn fill_path(params: &ValidatedParams) -> String {
+    let template = params.action().path;
+    let mut path = String::with_capacity(template.len() + 24);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(length) = rest[open..].find('}') else { break };
+        path.push_str(&rest[..open]);
+        let placeholder = &rest[open..=open + length];
+        let name = &placeholder[1..placeholder.len() - 1];
+        match params.iter().find(|(param, _)| param.wire == Wire::Path(name)) {
+            Some((param, value)) if params.is_deferred(param.key) => path.push_str(&wire_text(value)),
+            Some((_, Value::String(text))) => path.extend(utf8_percent_encode(text, PATH_SEGMENT)),
+            Some((_, value)) => path.extend(utf8_percent_encode(&value.to_string(), PATH_SEGMENT)),
+            None => path.push_str(placeholder),
+        }
+        rest = &rest[open + placeholder.len()..];
+    }
+    path.push_str(rest);
+    path
 }
 
 /// How a value is written in a path or query.
@@ -162,5 +177,33 @@ impl PreparedRequest {
             headers["Content-Type"] = json!("application/json");
         }
         json!({"method": self.method.as_str(), "url": self.url(api_base), "headers": headers, "body": self.body})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::StepOutputs;
+    use crate::params::{Templates, validate_with};
+
+    fn path_of(action: &str, params: Value, templates: Templates) -> String {
+        let action = syncaut_actions::find(action).unwrap();
+        let raw = params.as_object().unwrap();
+        build(&validate_with(action, raw, &StepOutputs::new(), templates).unwrap()).path
+    }
+
+    #[test]
+    fn path_values_are_filled_in_and_deferred_ones_shown_as_written() {
+        assert_eq!(
+            path_of("get_order", json!({"orderId": 218}), Templates::Render),
+            "/orders/218"
+        );
+        assert_eq!(
+            path_of("get_order", json!({"orderId": "{{find.data.id}}"}), Templates::Defer),
+            "/orders/{{find.data.id}}",
+            "a dry run shows a deferred reference as written"
+        );
     }
 }
