@@ -175,14 +175,16 @@ impl Executor {
     ) -> Result<Output, ExecError> {
         let prepared = self.prepare(step, outputs)?;
         let token = match &step.credential {
-            CredentialSource::Token(token) => token.clone(),
-            CredentialSource::Named(name) => credentials.token(name).map_err(|err| match err {
-                CredentialError::NotFound => ExecError::CredentialNotFound(name.clone()),
-                CredentialError::Unavailable(reason) => ExecError::CredentialUnavailable {
-                    name: name.clone(),
-                    reason,
-                },
-            })?,
+            CredentialSource::Token(token) => std::borrow::Cow::Borrowed(token),
+            CredentialSource::Named(name) => {
+                std::borrow::Cow::Owned(credentials.token(name).map_err(|err| match err {
+                    CredentialError::NotFound => ExecError::CredentialNotFound(name.clone()),
+                    CredentialError::Unavailable(reason) => ExecError::CredentialUnavailable {
+                        name: name.clone(),
+                        reason,
+                    },
+                })?)
+            }
         };
         self.send(&prepared, &token).await
     }
@@ -213,12 +215,7 @@ impl Executor {
             prepared.store_hash.as_str(),
             &answer.view(),
         )?;
-        // Built field by field: `json!` would copy `data` through its serialiser.
-        let mut envelope = Map::with_capacity(3);
-        envelope.insert("data".into(), data);
-        envelope.insert("action".into(), Value::from(action.id));
-        envelope.insert("storeHash".into(), Value::from(prepared.store_hash.as_str()));
-        Ok(Output::from_value(Value::Object(envelope)))
+        Ok(Output::step(data, action.id, prepared.store_hash.as_str()))
     }
 
     /// One request through the pacer and the retry rules of [`http::call`].

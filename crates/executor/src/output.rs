@@ -21,22 +21,27 @@ pub struct Output(Repr);
 
 #[derive(Clone, Debug)]
 enum Repr {
-    /// An envelope held as a value (a single request, or an output given as context).
-    Value(Value),
+    /// A single request's output, `{"data": …, "action": …, "storeHash": …}`, held by field
+    /// (no map to build for every step).
+    Step {
+        data: Value,
+        action: &'static str,
+        store_hash: String,
+    },
     /// A "return all": `data` as records of JSON text, and the rest of the envelope.
     Records {
         records: Arc<[Box<RawValue>]>,
         rest: Map<String, Value>,
     },
+    /// Any envelope held as a value (an output given as context, for example).
+    Value(Value),
 }
 
-/// How an output can be read without materialising its records.
-pub(crate) enum View<'a> {
+/// One top-level field of an output, read without materialising records.
+pub(crate) enum Field<'a> {
     Value(&'a Value),
-    Records {
-        records: &'a [Box<RawValue>],
-        rest: &'a Map<String, Value>,
-    },
+    Text(&'a str),
+    Records(&'a [Box<RawValue>]),
 }
 
 /// Parses one record, checked when it was received.
@@ -44,10 +49,23 @@ pub(crate) fn parse_record(record: &RawValue) -> Result<Value, serde_json::Error
     serde_json::from_str(record.get())
 }
 
+fn parse_all(records: &[Box<RawValue>]) -> Value {
+    Value::Array(records.iter().filter_map(|r| parse_record(r).ok()).collect())
+}
+
 impl Output {
     /// An output held as a value.
     pub fn from_value(value: Value) -> Self {
         Self(Repr::Value(value))
+    }
+
+    /// A single request's output.
+    pub(crate) fn step(data: Value, action: &'static str, store_hash: &str) -> Self {
+        Self(Repr::Step {
+            data,
+            action,
+            store_hash: store_hash.to_owned(),
+        })
     }
 
     /// A "return all": `{"data": [records…], ...rest}`.
@@ -58,10 +76,36 @@ impl Output {
         })
     }
 
-    pub(crate) fn view(&self) -> View<'_> {
+    /// The whole output, when it is held as one value.
+    pub(crate) fn as_value(&self) -> Option<&Value> {
         match &self.0 {
-            Repr::Value(value) => View::Value(value),
-            Repr::Records { records, rest } => View::Records { records, rest },
+            Repr::Value(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A top-level field of an output held by field.
+    pub(crate) fn field(&self, key: &str) -> Option<Field<'_>> {
+        match (&self.0, key) {
+            (Repr::Step { data, .. }, "data") => Some(Field::Value(data)),
+            (Repr::Step { action, .. }, "action") => Some(Field::Text(action)),
+            (Repr::Step { store_hash, .. }, "storeHash") => Some(Field::Text(store_hash)),
+            (Repr::Step { .. }, _) => None,
+            (Repr::Records { records, .. }, "data") => Some(Field::Records(records)),
+            (Repr::Records { rest, .. }, key) => rest.get(key).map(Field::Value),
+            (Repr::Value(value), key) => value.get(key).map(Field::Value),
+        }
+    }
+
+    /// The top-level field names, in order.
+    pub(crate) fn keys(&self) -> Vec<&str> {
+        match &self.0 {
+            Repr::Step { .. } => vec!["data", "action", "storeHash"],
+            Repr::Records { rest, .. } => std::iter::once("data").chain(rest.keys().map(String::as_str)).collect(),
+            Repr::Value(value) => value
+                .as_object()
+                .map(|map| map.keys().map(String::as_str).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -69,36 +113,36 @@ impl Output {
     /// "return all" is materialised for the caller; prefer [`Self::data_len`] and
     /// [`Self::record`] for large lists.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
-        match &self.0 {
-            Repr::Value(value) => value.get(key).map(Cow::Borrowed),
-            Repr::Records { records, .. } if key == "data" => Some(Cow::Owned(Value::Array(
-                records.iter().filter_map(|r| parse_record(r).ok()).collect(),
-            ))),
-            Repr::Records { rest, .. } => rest.get(key).map(Cow::Borrowed),
+        match self.field(key)? {
+            Field::Value(value) => Some(Cow::Borrowed(value)),
+            Field::Text(text) => Some(Cow::Owned(Value::from(text))),
+            Field::Records(records) => Some(Cow::Owned(parse_all(records))),
         }
     }
 
     /// The `meta` of a "return all": pages, items, requests, retries, time waited, bytes.
     pub fn meta(&self) -> Option<&Value> {
-        match &self.0 {
-            Repr::Value(value) => value.get("meta"),
-            Repr::Records { rest, .. } => rest.get("meta"),
+        match self.field("meta")? {
+            Field::Value(value) => Some(value),
+            _ => None,
         }
     }
 
     /// How many items `data` holds, when it is a list.
     pub fn data_len(&self) -> Option<usize> {
-        match &self.0 {
-            Repr::Value(value) => value.get("data").and_then(Value::as_array).map(Vec::len),
-            Repr::Records { records, .. } => Some(records.len()),
+        match self.field("data")? {
+            Field::Value(value) => value.as_array().map(Vec::len),
+            Field::Records(records) => Some(records.len()),
+            Field::Text(_) => None,
         }
     }
 
     /// Item `index` of `data`, when it is a list.
     pub fn record(&self, index: usize) -> Option<Value> {
-        match &self.0 {
-            Repr::Value(value) => value.get("data")?.as_array()?.get(index).cloned(),
-            Repr::Records { records, .. } => parse_record(records.get(index)?).ok(),
+        match self.field("data")? {
+            Field::Value(value) => value.as_array()?.get(index).cloned(),
+            Field::Records(records) => parse_record(records.get(index)?).ok(),
+            Field::Text(_) => None,
         }
     }
 
@@ -106,7 +150,7 @@ impl Output {
     pub fn to_value(&self) -> Value {
         match &self.0 {
             Repr::Value(value) => value.clone(),
-            Repr::Records { .. } => self.clone().into_value(),
+            _ => self.clone().into_value(),
         }
     }
 
@@ -114,10 +158,20 @@ impl Output {
     pub fn into_value(self) -> Value {
         match self.0 {
             Repr::Value(value) => value,
+            Repr::Step {
+                data,
+                action,
+                store_hash,
+            } => {
+                let mut envelope = Map::with_capacity(3);
+                envelope.insert("data".into(), data);
+                envelope.insert("action".into(), Value::from(action));
+                envelope.insert("storeHash".into(), Value::from(store_hash));
+                Value::Object(envelope)
+            }
             Repr::Records { records, rest } => {
-                let data = records.iter().filter_map(|r| parse_record(r).ok()).collect();
                 let mut envelope = Map::with_capacity(rest.len() + 1);
-                envelope.insert("data".into(), Value::Array(data));
+                envelope.insert("data".into(), parse_all(&records));
                 envelope.extend(rest);
                 Value::Object(envelope)
             }
@@ -136,6 +190,17 @@ impl Serialize for Output {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             Repr::Value(value) => value.serialize(serializer),
+            Repr::Step {
+                data,
+                action,
+                store_hash,
+            } => {
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("data", data)?;
+                map.serialize_entry("action", action)?;
+                map.serialize_entry("storeHash", store_hash)?;
+                map.end()
+            }
             Repr::Records { records, rest } => {
                 let mut map = serializer.serialize_map(Some(rest.len() + 1))?;
                 map.serialize_entry("data", &RecordList(records))?;
@@ -278,6 +343,18 @@ mod tests {
         assert_eq!(output.meta(), Some(&json!({"pages": 1})));
         assert_eq!(output.get("action").as_deref(), Some(&json!("get_products")));
         assert_eq!(output.get("data").unwrap().as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_single_request_serialises_as_its_envelope() {
+        let output = Output::step(json!({"id": 7}), "get_order", "abc");
+        let expected = json!({"data": {"id": 7}, "action": "get_order", "storeHash": "abc"});
+        assert_eq!(serde_json::to_string(&output).unwrap(), expected.to_string());
+        assert_eq!(output.to_value(), expected);
+        assert_eq!(output.get("storeHash").as_deref(), Some(&json!("abc")));
+        assert_eq!(output.keys(), ["data", "action", "storeHash"]);
+        assert_eq!(output.meta(), None);
+        assert_eq!(output.into_value(), expected);
     }
 
     #[test]

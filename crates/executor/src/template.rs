@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::ExecError;
 pub use crate::output::StepOutputs;
-use crate::output::{View, parse_record};
+use crate::output::{Field, parse_record};
 
 /// The longest template a field may hold.
 pub const MAX_TEMPLATE_LEN: usize = 64 * 1024;
@@ -233,13 +233,20 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, St
             )
         });
     };
-    let (records, rest) = match output.view() {
-        View::Value(value) => return walk(value, &segments, 1).map(Cow::Borrowed),
-        View::Records { records, rest } => (records, rest),
+    if let Some(value) = output.as_value() {
+        return walk(value, &segments, 1).map(Cow::Borrowed);
+    }
+    let Some(key) = segments.get(1).copied() else {
+        return Ok(Cow::Owned(output.to_value()));
     };
-    match segments.get(1).copied() {
-        None => Ok(Cow::Owned(output.to_value())),
-        Some("data") => {
+    match output.field(key) {
+        None => Err(no_field(step, key, &output.keys())),
+        Some(Field::Value(value)) => walk(value, &segments, 2).map(Cow::Borrowed),
+        Some(Field::Text(text)) => {
+            let text = Value::from(text);
+            walk(&text, &segments, 2).map(|v| Cow::Owned(v.clone()))
+        }
+        Some(Field::Records(records)) => {
             if segments.len() == 2 {
                 return Ok(output.get("data").unwrap_or(Cow::Owned(Value::Null)));
             }
@@ -251,13 +258,6 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, St
                 .map_err(|e| format!("`{}` could not be read ({e})", walked(&segments, 3)))?
                 .unwrap_or_default();
             walk(&record, &segments, 3).map(|v| Cow::Owned(v.clone()))
-        }
-        Some(segment) => {
-            let value = rest.get(segment).ok_or_else(|| {
-                let keys: Vec<&str> = std::iter::once("data").chain(rest.keys().map(String::as_str)).collect();
-                no_field(&walked(&segments, 1), segment, &keys)
-            })?;
-            walk(value, &segments, 2).map(Cow::Borrowed)
         }
     }
 }
@@ -450,6 +450,30 @@ mod tests {
         assert!(err("{{all.data.id}}").contains("`all.data` is a list; use an index such as `all.data.[0]`"));
         assert!(err("{{all.data.[0].price}}").contains("`all.data.0` has no field `price`; it has: id, name"));
         assert!(err("{{all.dat}}").contains("`all` has no field `dat`; it has: data, action, storeHash, meta"));
+    }
+
+    #[test]
+    fn a_single_request_output_reads_like_its_envelope() {
+        let mut outputs = StepOutputs::new();
+        outputs.insert(
+            "getOrder",
+            crate::output::Output::step(json!({"id": 42, "items": [{"sku": "A"}]}), "get_order", "abc"),
+        );
+        let ok = |text: &str| render("f", &json!(text), &outputs).unwrap();
+        let err = |text: &str| render("f", &json!(text), &outputs).unwrap_err().to_string();
+        assert_eq!(ok("{{getOrder.data.id}}"), json!(42));
+        assert_eq!(ok("{{getOrder.data.items.[0].sku}}"), json!("A"));
+        assert_eq!(ok("{{getOrder.storeHash}}"), json!("abc"));
+        assert_eq!(
+            ok("{{getOrder}}"),
+            json!({"data": {"id": 42, "items": [{"sku": "A"}]}, "action": "get_order", "storeHash": "abc"})
+        );
+        assert_eq!(
+            ok("{{getOrder.action}} in {{getOrder.storeHash}}"),
+            json!("get_order in abc")
+        );
+        assert!(err("{{getOrder.dta}}").contains("`getOrder` has no field `dta`; it has: data, action, storeHash"));
+        assert!(err("{{getOrder.action.x}}").contains("`getOrder.action` is text, it has no `x`"));
     }
 
     #[test]
