@@ -101,7 +101,7 @@ fn fill_path(params: &ValidatedParams) -> String {
         match params.iter().find(|(param, _)| param.wire == Wire::Path(name)) {
             Some((param, value)) if params.is_deferred(param.key) => path.push_str(&wire_text(value)),
             Some((_, Value::String(text))) => path.extend(utf8_percent_encode(text, PATH_SEGMENT)),
-            Some((_, value)) => path.extend(utf8_percent_encode(&value.to_string(), PATH_SEGMENT)),
+            Some((_, value)) => path.extend(utf8_percent_encode(&wire_text(value), PATH_SEGMENT)),
             None => path.push_str(placeholder),
         }
         rest = &rest[open + placeholder.len()..];
@@ -114,6 +114,8 @@ fn fill_path(params: &ValidatedParams) -> String {
 fn wire_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        // A number's own formatting, not `Value`'s (which runs the JSON serialiser).
+        Value::Number(n) => n.to_string(),
         other => other.to_string(),
     }
 }
