@@ -221,6 +221,7 @@ fn describe(value: &Value) -> &'static str {
 /// a "return all" are parsed only where the path reads into them.
 fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, String> {
     let segments: Vec<&str> = split_path(path).collect();
+    let segments = segments.as_slice();
     let step = segments.first().copied().unwrap_or_default();
     let Some(output) = outputs.get(step) else {
         let known: Vec<&str> = outputs.names().collect();
@@ -234,30 +235,30 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, St
         });
     };
     if let Some(value) = output.as_value() {
-        return walk(value, &segments, 1).map(Cow::Borrowed);
+        return walk(value, segments, 1).map(Cow::Borrowed);
     }
     let Some(key) = segments.get(1).copied() else {
         return Ok(Cow::Owned(output.to_value()));
     };
     match output.field(key) {
         None => Err(no_field(step, key, &output.keys())),
-        Some(Field::Value(value)) => walk(value, &segments, 2).map(Cow::Borrowed),
+        Some(Field::Value(value)) => walk(value, segments, 2).map(Cow::Borrowed),
         Some(Field::Text(text)) => {
             let text = Value::from(text);
-            walk(&text, &segments, 2).map(|v| Cow::Owned(v.clone()))
+            walk(&text, segments, 2).map(|v| Cow::Owned(v.clone()))
         }
         Some(Field::Records(records)) => {
             if segments.len() == 2 {
                 return Ok(output.get("data").unwrap_or(Cow::Owned(Value::Null)));
             }
-            let index = list_index(&segments, 2, records.len())?;
+            let index = list_index(segments, 2, records.len())?;
             let record = records
                 .get(index)
                 .map(|r| parse_record(r))
                 .transpose()
-                .map_err(|e| format!("`{}` could not be read ({e})", walked(&segments, 3)))?
+                .map_err(|e| format!("`{}` could not be read ({e})", walked(segments, 3)))?
                 .unwrap_or_default();
-            walk(&record, &segments, 3).map(|v| Cow::Owned(v.clone()))
+            walk(&record, segments, 3).map(|v| Cow::Owned(v.clone()))
         }
     }
 }
@@ -474,6 +475,24 @@ mod tests {
         );
         assert!(err("{{getOrder.dta}}").contains("`getOrder` has no field `dta`; it has: data, action, storeHash"));
         assert!(err("{{getOrder.action.x}}").contains("`getOrder.action` is text, it has no `x`"));
+    }
+
+    #[test]
+    fn long_paths_are_followed_too() {
+        let mut deep = json!(7);
+        for _ in 0..20 {
+            deep = json!({"x": deep});
+        }
+        let mut outputs = StepOutputs::new();
+        outputs.insert("s", json!({"data": deep}));
+        let path = format!("{{{{s.data{}}}}}", ".x".repeat(20));
+        assert_eq!(render("f", &json!(path), &outputs).unwrap(), json!(7));
+        let wrong = format!("{{{{s.data{}.y}}}}", ".x".repeat(20));
+        let err = render("f", &json!(wrong), &outputs).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("`s.data{}` is a number, it has no `y`", ".x".repeat(20))),
+            "{err}"
+        );
     }
 
     #[test]
