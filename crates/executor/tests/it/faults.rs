@@ -429,7 +429,7 @@ async fn return_all_stops_at_the_limit() {
 }
 
 #[tokio::test]
-async fn return_all_v2_asks_the_count_then_fetches_pages_at_once() {
+async fn return_all_v2_asks_the_count_with_the_first_page_then_fetches_the_rest_at_once() {
     let server = Scripted::start(|_, seen| {
         if seen.target.starts_with("/stores/abc123/v2/orders/count") {
             assert_eq!(query(seen, "status_id").as_deref(), Some("11"));
