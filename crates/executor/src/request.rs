@@ -159,17 +159,12 @@ impl PreparedRequest {
 
     /// The full URL below an API base such as `https://api.bigcommerce.com/stores/abc/v3`.
     pub fn url(&self, api_base: &str) -> String {
-        self.url_from(api_base.to_owned())
-    }
-
-    /// [`Self::url`], appending to the API base in place.
-    pub fn url_from(&self, mut api_base: String) -> String {
-        api_base.push_str(&self.path);
+        let mut url = format!("{api_base}{}", self.path);
         if !self.query.is_empty() {
-            api_base.push('?');
-            self.write_query(&mut api_base);
+            url.push('?');
+            self.write_query(&mut url);
         }
-        api_base
+        url
     }
 
     /// The request as a dry run shows it: the token is never included.

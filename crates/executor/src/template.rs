@@ -220,8 +220,7 @@ fn describe(value: &Value) -> &'static str {
 /// Follows a path through the step outputs, or says what exists instead. The records of
 /// a "return all" are parsed only where the path reads into them.
 fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, String> {
-    let segments: Vec<&str> = split_path(path).collect();
-    let segments = segments.as_slice();
+    let segments: &[&str] = &split_path(path).collect::<Vec<_>>();
     let step = segments.first().copied().unwrap_or_default();
     let Some(output) = outputs.get(step) else {
         let known: Vec<&str> = outputs.names().collect();

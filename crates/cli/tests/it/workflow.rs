@@ -11,8 +11,12 @@ fn examples() -> PathBuf {
 }
 
 fn run_example(name: &str) -> Value {
+    run_in_sandbox(&examples().join(name))
+}
+
+/// Runs a workflow file against the built-in sandbox and returns its `--json` report.
+fn run_in_sandbox(file: &Path) -> Value {
     let dir = tempfile::tempdir().unwrap();
-    let file = examples().join(name);
     let output = command(
         dir.path(),
         None,
@@ -20,7 +24,7 @@ fn run_example(name: &str) -> Value {
     )
     .output()
     .unwrap();
-    assert!(output.status.success(), "{name}: {}", stderr(&output));
+    assert!(output.status.success(), "{}: {}", file.display(), stderr(&output));
     assert!(stderr(&output).contains("using the built-in BigCommerce sandbox"));
     serde_json::from_str(&stdout(&output)).unwrap()
 }
@@ -228,15 +232,7 @@ fn later_steps_read_into_a_return_all() {
       name: "{{everything.meta.items}} products, first {{everything.data.[0].name}}"
 "#,
     );
-    let output = command(
-        dir.path(),
-        None,
-        &["workflow", "run", file.to_str().unwrap(), "--sandbox", "--json"],
-    )
-    .output()
-    .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
-    let result: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let result = run_in_sandbox(&file);
     let steps = result["steps"].as_array().unwrap();
     let all = steps[0]["output"]["data"].as_array().unwrap();
     assert_eq!(steps[0]["output"]["meta"]["items"], all.len());
