@@ -6,7 +6,7 @@ use serde_json::{Map, Number, Value};
 use syncaut_actions::{Action, Choice, Param, ParamType};
 
 use crate::ExecError;
-use crate::template::{StepOutputs, has_template, render};
+use crate::template::{StepOutputs, field, has_template, render};
 
 /// Parameters that passed validation: each value has its parameter's type and bounds,
 /// defaults are filled in, and required ones are present. Only [`validate`] makes one.
@@ -64,24 +64,13 @@ pub fn validate_with(
     outputs: &StepOutputs,
     templates: Templates,
 ) -> Result<ValidatedParams, ExecError> {
-    for key in raw.keys() {
-        if action.param(key).is_none() {
-            let known: Vec<&str> = action.params.iter().map(|p| p.key).collect();
-            return Err(ExecError::UnknownParam {
-                key: key.chars().take(100).collect(),
-                action: action.id,
-                known: if known.is_empty() {
-                    "(none)".into()
-                } else {
-                    known.join(", ")
-                },
-            });
-        }
+    if let Some(key) = raw.keys().find(|key| action.param(key).is_none()) {
+        return Err(unknown_param(action, key));
     }
     let mut values = Vec::with_capacity(action.params.len());
     let mut deferred = Vec::new();
     for param in action.params {
-        let given = raw.get(param.key).filter(|v| !is_empty(v));
+        let given = field(raw, param.key).filter(|v| !is_empty(v));
         let value = match given {
             Some(value) if param.templatable && templates == Templates::Defer && has_template(value) => {
                 deferred.push(param.key);
@@ -125,6 +114,24 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
+// Errors are built out of line (`#[cold]`): the checks above run for every parameter of
+// every step, and keeping their failure paths apart keeps that code small.
+
+#[cold]
+fn unknown_param(action: &Action, key: &str) -> ExecError {
+    let known: Vec<&str> = action.params.iter().map(|p| p.key).collect();
+    ExecError::UnknownParam {
+        key: key.chars().take(100).collect(),
+        action: action.id,
+        known: if known.is_empty() {
+            "(none)".into()
+        } else {
+            known.join(", ")
+        },
+    }
+}
+
+#[cold]
 fn required(action: &Action, param: &'static Param) -> ExecError {
     let hint = if param.key.ends_with("Id") {
         "the ID field is empty. Provide the ID directly or reference it from a previous step using {{stepName.data.id}}."
@@ -141,6 +148,7 @@ fn required(action: &Action, param: &'static Param) -> ExecError {
     ExecError::Required { key: param.key, hint }
 }
 
+#[cold]
 fn invalid(param: &Param, message: String) -> ExecError {
     ExecError::InvalidParam {
         key: param.key.to_owned(),
@@ -148,6 +156,7 @@ fn invalid(param: &Param, message: String) -> ExecError {
     }
 }
 
+#[cold]
 fn shown(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() <= 60 {
@@ -205,14 +214,17 @@ fn to_integer(param: &Param, value: &Value) -> Result<i64, ExecError> {
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };
-    whole.ok_or_else(|| {
-        let what = if param.minimum == Some(1) {
-            "a positive whole number (an ID)"
-        } else {
-            "a whole number"
-        };
-        invalid(param, format!("must be {what}; got {}", shown(value)))
-    })
+    whole.ok_or_else(|| not_whole(param, value))
+}
+
+#[cold]
+fn not_whole(param: &Param, value: &Value) -> ExecError {
+    let what = if param.minimum == Some(1) {
+        "a positive whole number (an ID)"
+    } else {
+        "a whole number"
+    };
+    invalid(param, format!("must be {what}; got {}", shown(value)))
 }
 
 fn to_bool(param: &Param, value: &Value) -> Result<bool, ExecError> {
@@ -262,17 +274,22 @@ fn check_bounds(param: &Param, value: &Value) -> Result<(), ExecError> {
     let Some(number) = value.as_f64() else { return Ok(()) };
     let out_of_range =
         param.minimum.is_some_and(|min| number < min as f64) || param.maximum.is_some_and(|max| number > max as f64);
-    if !out_of_range {
-        return Ok(());
+    if out_of_range {
+        return Err(out_of_range_error(param, value));
     }
+    Ok(())
+}
+
+#[cold]
+fn out_of_range_error(param: &Param, value: &Value) -> ExecError {
     let message = match (param.minimum, param.maximum) {
         (Some(1), None) => format!("must be a positive whole number (an ID); got {}", shown(value)),
         (Some(min), Some(max)) => format!("must be between {min} and {max}; got {}", shown(value)),
         (Some(min), None) => format!("must be at least {min}; got {}", shown(value)),
         (None, Some(max)) => format!("must be at most {max}; got {}", shown(value)),
-        (None, None) => return Ok(()),
+        (None, None) => format!("is out of range; got {}", shown(value)),
     };
-    Err(invalid(param, message))
+    invalid(param, message)
 }
 
 /// A choice matches by value (`2`, `"2"`) or by label (`"Shipped"`, any case).

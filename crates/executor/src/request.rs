@@ -101,6 +101,10 @@ fn fill_path(params: &ValidatedParams) -> String {
         match params.iter().find(|(param, _)| param.wire == Wire::Path(name)) {
             Some((param, value)) if params.is_deferred(param.key) => path.push_str(&wire_text(value)),
             Some((_, Value::String(text))) => path.extend(utf8_percent_encode(text, PATH_SEGMENT)),
+            // IDs: digits (and a sign) need no encoding.
+            Some((_, Value::Number(n))) if n.is_i64() => {
+                path.push_str(itoa::Buffer::new().format(n.as_i64().unwrap_or_default()));
+            }
             Some((_, value)) => path.extend(utf8_percent_encode(&wire_text(value), PATH_SEGMENT)),
             None => path.push_str(placeholder),
         }

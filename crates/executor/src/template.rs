@@ -42,11 +42,7 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
     let Some(text) = value.as_str().filter(|s| s.contains("{{")) else {
         return Ok(value.clone());
     };
-    let error = |expression: &str, reason: String| ExecError::Template {
-        field: field.to_owned(),
-        expression: shorten(expression),
-        reason,
-    };
+    let error = |expression: &str, reason: String| template_error(field, expression, reason);
     if text.len() > MAX_TEMPLATE_LEN {
         return Err(error(
             text,
@@ -93,6 +89,15 @@ pub fn render(field: &str, value: &Value, outputs: &StepOutputs) -> Result<Value
         return Err(error(text, format!("it renders to more than {MAX_RENDERED_LEN} bytes")));
     }
     Ok(Value::String(rendered))
+}
+
+#[cold]
+fn template_error(field: &str, expression: &str, reason: String) -> ExecError {
+    ExecError::Template {
+        field: field.to_owned(),
+        expression: shorten(expression),
+        reason,
+    }
 }
 
 /// A piece of a template made of plain paths only.
@@ -195,15 +200,55 @@ fn expressions(text: &str) -> impl Iterator<Item = &str> {
 fn is_plain_path(expression: &str) -> bool {
     let mut segments = split_path(expression);
     let first_ok = segments.next().is_some_and(|s| {
-        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     });
-    first_ok && segments.all(|s| !s.is_empty() && !s.contains(['{', '}', ' ', '#', '/', '(', ')']))
+    first_ok
+        && segments.all(|s| {
+            !s.is_empty()
+                && !s
+                    .bytes()
+                    .any(|b| matches!(b, b'{' | b'}' | b' ' | b'#' | b'/' | b'(' | b')'))
+        })
 }
 
-fn split_path(path: &str) -> impl Iterator<Item = &str> {
-    path.split('.')
-        .map(|s| s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s))
+/// The segments of a path, `[0]` read as `0`. Paths are short and ASCII in practice: a
+/// byte scan finds the dots (this runs for every reference of every step).
+fn split_path(path: &str) -> Segments<'_> {
+    Segments { rest: Some(path) }
+}
+
+struct Segments<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let (segment, after) = match rest.bytes().position(|b| b == b'.') {
+            Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
+            None => (rest, None),
+        };
+        self.rest = after;
+        Some(
+            segment
+                .strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .unwrap_or(segment),
+        )
+    }
+}
+
+/// A field of an object. Objects in step outputs are mostly small: up to a dozen keys are
+/// compared in order, which is cheaper than hashing the key; larger ones use the index.
+pub(crate) fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 12 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
 }
 
 fn describe(value: &Value) -> &'static str {
@@ -220,8 +265,8 @@ fn describe(value: &Value) -> &'static str {
 /// Follows a path through the step outputs, or says what exists instead. The records of
 /// a "return all" are parsed only where the path reads into them.
 fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, String> {
-    let segments: &[&str] = &split_path(path).collect::<Vec<_>>();
-    let step = segments.first().copied().unwrap_or_default();
+    let mut segments = split_path(path);
+    let step = segments.next().unwrap_or_default();
     let Some(output) = outputs.get(step) else {
         let known: Vec<&str> = outputs.names().collect();
         return Err(if known.is_empty() {
@@ -234,54 +279,61 @@ fn lookup<'a>(path: &str, outputs: &'a StepOutputs) -> Result<Cow<'a, Value>, St
         });
     };
     if let Some(value) = output.as_value() {
-        return walk(value, segments, 1).map(Cow::Borrowed);
+        return walk(value, path, segments, 1).map(Cow::Borrowed);
     }
-    let Some(key) = segments.get(1).copied() else {
+    let Some(key) = segments.next() else {
         return Ok(Cow::Owned(output.to_value()));
     };
     match output.field(key) {
         None => Err(no_field(step, key, &output.keys())),
-        Some(Field::Value(value)) => walk(value, segments, 2).map(Cow::Borrowed),
+        Some(Field::Value(value)) => walk(value, path, segments, 2).map(Cow::Borrowed),
         Some(Field::Text(text)) => {
             let text = Value::from(text);
-            walk(&text, segments, 2).map(|v| Cow::Owned(v.clone()))
+            walk(&text, path, segments, 2).map(|v| Cow::Owned(v.clone()))
         }
         Some(Field::Records(records)) => {
-            if segments.len() == 2 {
+            let Some(segment) = segments.next() else {
                 return Ok(output.get("data").unwrap_or(Cow::Owned(Value::Null)));
-            }
-            let index = list_index(segments, 2, records.len())?;
+            };
+            let index = list_index(path, 2, segment, records.len())?;
             let record = records
                 .get(index)
                 .map(|r| parse_record(r))
                 .transpose()
-                .map_err(|e| format!("`{}` could not be read ({e})", walked(segments, 3)))?
+                .map_err(|e| format!("`{}` could not be read ({e})", walked(path, 3)))?
                 .unwrap_or_default();
-            walk(&record, segments, 3).map(|v| Cow::Owned(v.clone()))
+            walk(&record, path, segments, 3).map(|v| Cow::Owned(v.clone()))
         }
     }
 }
 
-/// The path up to (not including) segment `upto`, as errors show it: `getOrders.data.0`.
-fn walked(segments: &[&str], upto: usize) -> String {
-    segments[..upto.min(segments.len())].join(".")
+/// The first `upto` segments of a path, as errors show them: `getOrders.data.0`.
+#[cold]
+fn walked(path: &str, upto: usize) -> String {
+    split_path(path).take(upto).collect::<Vec<_>>().join(".")
 }
 
-/// Follows `segments[from..]` inside one value (`segments[..from]` led to it).
-fn walk<'a>(mut current: &'a Value, segments: &[&str], from: usize) -> Result<&'a Value, String> {
-    for (position, segment) in segments.iter().enumerate().skip(from) {
+/// Follows the remaining `segments` of `path` inside one value, which its first `from`
+/// segments led to.
+fn walk<'a, 'p>(
+    mut current: &'a Value,
+    path: &str,
+    segments: impl Iterator<Item = &'p str>,
+    from: usize,
+) -> Result<&'a Value, String> {
+    for (position, segment) in (from..).zip(segments) {
         current = match current {
-            Value::Object(map) => map.get(*segment).ok_or_else(|| {
+            Value::Object(map) => field(map, segment).ok_or_else(|| {
                 let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-                no_field(&walked(segments, position), segment, &keys)
+                no_field(&walked(path, position), segment, &keys)
             })?,
             Value::Array(items) => items
-                .get(list_index(segments, position, items.len())?)
+                .get(list_index(path, position, segment, items.len())?)
                 .unwrap_or(&Value::Null),
             other => {
                 return Err(format!(
                     "`{}` is {}, it has no `{segment}`",
-                    walked(segments, position),
+                    walked(path, position),
                     describe(other)
                 ));
             }
@@ -290,22 +342,23 @@ fn walk<'a>(mut current: &'a Value, segments: &[&str], from: usize) -> Result<&'
     Ok(current)
 }
 
+#[cold]
 fn no_field(walked: &str, segment: &str, keys: &[&str]) -> String {
     let keys: Vec<&str> = keys.iter().copied().take(25).collect();
     format!("`{walked}` has no field `{segment}`; it has: {}", keys.join(", "))
 }
 
-/// The index `segments[position]` names in a list of `len` items, or why it names none.
-fn list_index(segments: &[&str], position: usize, len: usize) -> Result<usize, String> {
-    let segment = segments.get(position).copied().unwrap_or_default();
+/// The index `segment` (segment number `position` of `path`) names in a list of `len`
+/// items, or why it names none.
+fn list_index(path: &str, position: usize, segment: &str, len: usize) -> Result<usize, String> {
     let index: usize = segment.parse().map_err(|_| {
-        let walked = walked(segments, position);
+        let walked = walked(path, position);
         format!("`{walked}` is a list; use an index such as `{walked}.[0]`")
     })?;
     if index >= len {
         return Err(format!(
             "`{}` has {len} item(s); [{index}] is out of range",
-            walked(segments, position)
+            walked(path, position)
         ));
     }
     Ok(index)
@@ -492,6 +545,38 @@ mod tests {
             err.contains(&format!("`s.data{}` is a number, it has no `y`", ".x".repeat(20))),
             "{err}"
         );
+    }
+
+    /// Small objects are searched in order, large ones through their index: both find
+    /// every key, the first and the last, and name what exists when a key is missing.
+    #[test]
+    fn fields_are_found_in_small_and_large_objects() {
+        for size in [1, 12, 13, 60] {
+            let record: serde_json::Map<String, Value> = (0..size).map(|i| (format!("k{i}"), json!(i))).collect();
+            let mut outputs = StepOutputs::new();
+            outputs.insert("s", json!({"data": record}));
+            for key in [0, size - 1] {
+                let path = json!(format!("{{{{s.data.k{key}}}}}"));
+                assert_eq!(render("f", &path, &outputs).unwrap(), json!(key), "size {size}");
+            }
+            let err = render("f", &json!("{{s.data.missing}}"), &outputs)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("`s.data` has no field `missing`; it has: k0"), "{err}");
+        }
+    }
+
+    #[test]
+    fn path_segments_are_split_at_dots_with_brackets_read_as_indexes() {
+        let segments: Vec<&str> = split_path("a.[0].b..[x]").collect();
+        assert_eq!(segments, ["a", "0", "b", "", "x"]);
+        assert!(is_plain_path("getOrders.data.[0].id"));
+        assert!(is_plain_path("_a.b-c.[10]"));
+        for bad in [
+            "", ".a", "a.", "a..b", "0a.b", "a b", "a.{b}", "a.(b)", "a.#b", "a.b/c", "a.[]",
+        ] {
+            assert!(!is_plain_path(bad), "{bad:?}");
+        }
     }
 
     #[test]
