@@ -28,8 +28,13 @@ struct Budget {
 /// The rate-limit state of every store this process talks to. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Pacer {
-    stores: Arc<Mutex<HashMap<String, Budget>>>,
+    stores: Arc<Mutex<HashMap<String, StoreBudget>>>,
 }
+
+/// The rate-limit state of one store, shared by every request to it in the process. A
+/// store's client holds it, so a request reaches it without looking the store up.
+#[derive(Debug, Clone, Default)]
+pub struct StoreBudget(Arc<Mutex<Budget>>);
 
 /// The rate-limit headers of one response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,21 +72,28 @@ impl RateLimitHeaders {
 }
 
 impl Pacer {
-    fn with_budget<T>(&self, store: &str, f: impl FnOnce(&mut Budget) -> T) -> T {
+    /// The budget of a store (the same one for every caller naming that store).
+    pub fn store(&self, store: &str) -> StoreBudget {
         let mut stores = self.stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Look up before inserting: the store's name is only copied the first time.
-        if let Some(budget) = stores.get_mut(store) {
-            return f(budget);
+        if let Some(budget) = stores.get(store) {
+            return budget.clone();
         }
-        f(stores.entry(store.to_owned()).or_default())
+        stores.entry(store.to_owned()).or_default().clone()
+    }
+}
+
+impl StoreBudget {
+    fn with_budget<T>(&self, f: impl FnOnce(&mut Budget) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Waits until the store's known quota allows one more request, and takes it.
     /// Returns how long it waited.
-    pub async fn acquire(&self, store: &str) -> Duration {
+    pub async fn acquire(&self) -> Duration {
         let started = Instant::now();
         loop {
-            let wait = self.with_budget(store, |budget| {
+            let wait = self.with_budget(|budget| {
                 let now = Instant::now();
                 if budget.reset_at.is_some_and(|at| at <= now) {
                     // A new window: the quota is back, and the window runs for its known
@@ -108,9 +120,9 @@ impl Pacer {
 
     /// Records what an answer said. Answers arrive out of order under concurrency, so
     /// the smaller remaining count wins within a window.
-    pub fn observe(&self, store: &str, headers: RateLimitHeaders) {
+    pub fn observe(&self, headers: RateLimitHeaders) {
         let reset_at = headers.reset_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
-        self.with_budget(store, |budget| {
+        self.with_budget(|budget| {
             budget.quota = headers.quota.or(budget.quota);
             budget.window = headers.window_ms.map(Duration::from_millis).or(budget.window);
             let Some(left) = headers.left else { return };
@@ -130,8 +142,8 @@ impl Pacer {
     }
 
     /// A 429: nobody sends to this store until the reset.
-    pub fn exhausted(&self, store: &str, reset: Duration) {
-        self.with_budget(store, |budget| {
+    pub fn exhausted(&self, reset: Duration) {
+        self.with_budget(|budget| {
             budget.left = Some(0);
             budget.reset_at = Some(Instant::now() + reset);
         });
@@ -154,21 +166,21 @@ mod tests {
     #[tokio::test]
     async fn requests_go_straight_through_while_quota_is_left() {
         let pacer = Pacer::default();
-        pacer.observe("s", headers(5, 10_000));
+        pacer.store("s").observe(headers(5, 10_000));
         for _ in 0..5 {
-            assert!(pacer.acquire("s").await < Duration::from_millis(5));
+            assert!(pacer.store("s").acquire().await < Duration::from_millis(5));
         }
     }
 
     #[tokio::test]
     async fn an_empty_budget_waits_for_the_reset() {
         let pacer = Pacer::default();
-        pacer.observe("s", headers(1, 150));
-        assert!(pacer.acquire("s").await < Duration::from_millis(5));
-        let waited = pacer.acquire("s").await;
+        pacer.store("s").observe(headers(1, 150));
+        assert!(pacer.store("s").acquire().await < Duration::from_millis(5));
+        let waited = pacer.store("s").acquire().await;
         assert!(waited >= Duration::from_millis(140), "{waited:?}");
         assert!(
-            pacer.acquire("other").await < Duration::from_millis(5),
+            pacer.store("other").acquire().await < Duration::from_millis(5),
             "stores are paced separately"
         );
     }
@@ -176,24 +188,21 @@ mod tests {
     #[tokio::test]
     async fn after_a_reset_only_the_quota_goes_at_once() {
         let pacer = Pacer::default();
-        pacer.observe(
-            "s",
-            RateLimitHeaders {
-                left: Some(0),
-                quota: Some(2),
-                window_ms: Some(100),
-                reset_ms: Some(50),
-            },
-        );
+        pacer.store("s").observe(RateLimitHeaders {
+            left: Some(0),
+            quota: Some(2),
+            window_ms: Some(100),
+            reset_ms: Some(50),
+        });
         let started = Instant::now();
-        pacer.acquire("s").await;
-        pacer.acquire("s").await;
+        pacer.store("s").acquire().await;
+        pacer.store("s").acquire().await;
         assert!(started.elapsed() >= Duration::from_millis(45));
         assert!(
             started.elapsed() < Duration::from_millis(95),
             "two go in the new window"
         );
-        let third = pacer.acquire("s").await;
+        let third = pacer.store("s").acquire().await;
         assert!(
             third >= Duration::from_millis(40),
             "the third waits for a fresh answer or the next reset: {third:?}"
@@ -203,8 +212,8 @@ mod tests {
     #[tokio::test]
     async fn a_429_stops_everyone_until_the_reset() {
         let pacer = Pacer::default();
-        pacer.exhausted("s", Duration::from_millis(120));
-        let waited = pacer.acquire("s").await;
+        pacer.store("s").exhausted(Duration::from_millis(120));
+        let waited = pacer.store("s").acquire().await;
         assert!(waited >= Duration::from_millis(110), "{waited:?}");
     }
 

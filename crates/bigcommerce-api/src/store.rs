@@ -250,25 +250,29 @@ impl TransportConfig {
 }
 
 /// The HTTP side of a process: one connection pool, the user agent and timeouts, shared
-/// by every store and step. Cheap to clone.
+/// by every store and step. Cheap to clone: one shared allocation, so making a store's
+/// client for a step touches one reference count.
 #[derive(Clone, Debug)]
-pub struct Transport {
+pub struct Transport(std::sync::Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
     http: reqwest::Client,
-    config: std::sync::Arc<TransportConfig>,
+    config: TransportConfig,
     pacer: crate::pacing::Pacer,
-    timer_anchor: std::sync::Arc<OnceLock<()>>,
+    timer_anchor: OnceLock<()>,
 }
 
 impl Transport {
     /// Builds the shared HTTP client.
     pub fn new(config: &TransportConfig) -> Result<Self, Error> {
         let http = Self::builder(config).build().map_err(Error::Http)?;
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Shared {
             http,
-            config: std::sync::Arc::new(config.clone()),
+            config: config.clone(),
             pacer: crate::pacing::Pacer::default(),
-            timer_anchor: std::sync::Arc::default(),
-        })
+            timer_anchor: OnceLock::new(),
+        })))
     }
 
     fn builder(config: &TransportConfig) -> reqwest::ClientBuilder {
@@ -283,7 +287,7 @@ impl Transport {
 
     /// The configuration this transport was built from.
     pub fn config(&self) -> &TransportConfig {
-        &self.config
+        &self.0.config
     }
 
     /// Every request carries a timeout, which is a timer in the runtime. When a new timer
@@ -293,14 +297,14 @@ impl Transport {
     /// always fires sooner than any request's timeout (half of it, repeating) means new
     /// timeouts never have to wake anyone. Started once, on the runtime of the first request.
     fn anchor_timers(&self) {
-        if self.timer_anchor.get().is_some() {
+        if self.0.timer_anchor.get().is_some() {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let period = (self.config.timeout / 2).max(Duration::from_millis(10));
-        self.timer_anchor.get_or_init(|| {
+        let period = (self.0.config.timeout / 2).max(Duration::from_millis(10));
+        self.0.timer_anchor.get_or_init(|| {
             runtime.spawn(async move {
                 let mut ticks = tokio::time::interval(period);
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -313,11 +317,12 @@ impl Transport {
 
     /// The rate-limit pacer every request of this transport goes through.
     pub fn pacer(&self) -> &crate::pacing::Pacer {
-        &self.pacer
+        &self.0.pacer
     }
 
-    /// The client of one store. The token goes straight into a header value marked
-    /// sensitive, so it is redacted wherever headers are printed.
+    /// The client of one store, with that store's rate-limit budget. The token goes
+    /// straight into a header value marked sensitive, so it is redacted wherever headers
+    /// are printed.
     pub fn store(&self, store_hash: StoreHash, token: &SecretString) -> Result<StoreClient, Error> {
         let token = token.expose_secret();
         if token.trim().is_empty() {
@@ -328,6 +333,7 @@ impl Transport {
         auth.set_sensitive(true);
         Ok(StoreClient {
             transport: self.clone(),
+            budget: self.0.pacer.store(store_hash.as_str()),
             auth,
             typed_http: OnceLock::new(),
             store_hash,
@@ -340,6 +346,7 @@ impl Transport {
 #[derive(Clone)]
 pub struct StoreClient {
     transport: Transport,
+    budget: crate::pacing::StoreBudget,
     auth: HeaderValue,
     typed_http: OnceLock<reqwest::Client>,
     store_hash: StoreHash,
@@ -348,7 +355,7 @@ pub struct StoreClient {
 impl fmt::Debug for StoreClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoreClient")
-            .field("base_url", &self.transport.config.base_url())
+            .field("base_url", &self.transport.0.config.base_url())
             .field("store_hash", &self.store_hash)
             .field("token", &"[redacted]")
             .finish()
@@ -366,11 +373,16 @@ impl StoreClient {
         &self.store_hash
     }
 
+    /// The store's rate-limit budget, shared by every client of the store in the process.
+    pub fn budget(&self) -> &crate::pacing::StoreBudget {
+        &self.budget
+    }
+
     /// The URL of a request: `path` (already percent-encoded, starting with `/`) below
     /// [`Self::api_base`], with an already encoded `query`. The transport's base URL was
     /// parsed once; only the path and query are set here.
     pub fn url(&self, version: ApiVersion, path: &str, query: Option<&str>) -> Url {
-        let mut url = self.transport.config.base_url.clone();
+        let mut url = self.transport.0.config.base_url.clone();
         let stem = url.path().trim_end_matches('/');
         let mut full = String::with_capacity(stem.len() + self.store_hash.as_str().len() + path.len() + 12);
         full.push_str(stem);
@@ -387,7 +399,7 @@ impl StoreClient {
     /// `{base}/stores/{hash}/{v2|v3}`, without a trailing slash.
     pub fn api_base(&self, version: ApiVersion) -> String {
         // Sized once: this runs for every request, and the request URL is appended to it.
-        let base = self.transport.config.base_url();
+        let base = self.transport.0.config.base_url();
         let mut url = String::with_capacity(base.len() + self.store_hash.as_str().len() + 160);
         url.push_str(base);
         url.push_str("/stores/");
@@ -402,6 +414,7 @@ impl StoreClient {
     pub fn request(&self, method: reqwest::Method, url: reqwest::Url) -> reqwest::RequestBuilder {
         self.transport.anchor_timers();
         self.transport
+            .0
             .http
             .request(method, url)
             .header(AUTH_HEADER, self.auth.clone())
@@ -416,7 +429,7 @@ impl StoreClient {
         let mut headers = HeaderMap::new();
         headers.insert(AUTH_HEADER, self.auth.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let client = Transport::builder(&self.transport.config)
+        let client = Transport::builder(&self.transport.0.config)
             .default_headers(headers)
             .build()
             .map_err(Error::Http)?;
@@ -534,7 +547,7 @@ mod tests {
         let url = store.url(ApiVersion::V3, "/catalog/products", None);
         // Outside a runtime there is nothing to anchor, and building a request still works.
         let _ = store.request(reqwest::Method::GET, url.clone());
-        assert!(transport.timer_anchor.get().is_none());
+        assert!(transport.0.timer_anchor.get().is_none());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -544,7 +557,7 @@ mod tests {
             let _ = store.clone().request(reqwest::Method::GET, url);
         });
         assert!(
-            transport.timer_anchor.get().is_some(),
+            transport.0.timer_anchor.get().is_some(),
             "shared by clones of the transport"
         );
     }

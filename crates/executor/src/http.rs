@@ -10,7 +10,6 @@
 //! - POST: retried only when the connection was never made (nothing reached the server).
 //!   Otherwise the error says the create may or may not have happened.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -81,11 +80,10 @@ pub(crate) async fn call(
     store: &StoreClient,
     version: ApiVersion,
     request: &PreparedRequest,
-    stats: &Arc<Stats>,
+    stats: &Stats,
 ) -> Result<RawAnswer, NoAnswer> {
     let policy = transport.config().retry;
-    let pacer = transport.pacer();
-    let hash = store.store_hash().as_str();
+    let budget = store.budget();
     let idempotent = request.method != Method::Post;
     let query = request.query_string();
     let url = store.url(version, &request.path, Some(&query));
@@ -97,7 +95,7 @@ pub(crate) async fn call(
     };
     let (mut failures, mut limited) = (0u32, 0u32);
     loop {
-        stats.wait(pacer.acquire(hash).await);
+        stats.wait(budget.acquire().await);
         stats.requests.fetch_add(1, Ordering::Relaxed);
         let mut builder = store.request(method.clone(), url.clone());
         if let Some(body) = &request.body {
@@ -126,7 +124,7 @@ pub(crate) async fn call(
         let retry_after = match outcome {
             Ok(answer) => {
                 stats.bytes.fetch_add(answer.body.len() as u64, Ordering::Relaxed);
-                pacer.observe(hash, answer.rate);
+                budget.observe(answer.rate);
                 if answer.status == 429 && limited < policy.max_rate_limited {
                     limited += 1;
                     let wait = answer
@@ -134,7 +132,7 @@ pub(crate) async fn call(
                         .reset_ms
                         .map_or_else(|| policy.backoff(limited), Duration::from_millis);
                     // Everyone waits for the reset; the next `acquire` does the waiting.
-                    pacer.exhausted(hash, wait);
+                    budget.exhausted(wait);
                     stats.retries.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }

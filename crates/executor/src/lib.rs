@@ -202,7 +202,7 @@ impl Executor {
             // Boxed: the paging future is large, and single requests should not carry it.
             return Box::pin(self.fetch_all(store, prepared)).await;
         }
-        let stats = Arc::new(http::Stats::default());
+        let stats = http::Stats::default();
         let answer = self
             .exchange(store, action, action.api_version, &prepared.request, &stats)
             .await?;
@@ -225,7 +225,7 @@ impl Executor {
         action: &'static Action,
         version: ApiVersion,
         request: &PreparedRequest,
-        stats: &Arc<http::Stats>,
+        stats: &http::Stats,
     ) -> Result<http::RawAnswer, ExecError> {
         http::call(&self.transport, store, version, request, stats)
             .await
@@ -266,7 +266,7 @@ impl Executor {
             query: Vec::new(),
             body: None,
         };
-        let stats = Arc::new(http::Stats::default());
+        let stats = http::Stats::default();
         match http::call(&self.transport, store, ApiVersion::V2, &probe, &stats).await {
             Ok(answer) if answer.status == 404 => ExecError::StoreNotFound(store_hash),
             _ => ExecError::RecordNotFound {

@@ -107,7 +107,7 @@ impl Executor {
         store: &StoreClient,
         prepared: &Prepared,
         request: &PreparedRequest,
-        stats: &Arc<Stats>,
+        stats: &Stats,
     ) -> Result<(Records, Option<u64>), ExecError> {
         let answer = self
             .exchange(store, prepared.action, prepared.action.api_version, request, stats)
@@ -216,7 +216,7 @@ impl Executor {
     }
 
     /// `GET <count_path>` with the list's filters; `None` when it cannot be had.
-    async fn count(&self, store: &StoreClient, prepared: &Prepared, path: &str, stats: &Arc<Stats>) -> Option<u64> {
+    async fn count(&self, store: &StoreClient, prepared: &Prepared, path: &str, stats: &Stats) -> Option<u64> {
         let mut request = prepared.request.clone();
         request.path = path.to_owned();
         request.query.retain(|(name, _)| name != "page" && name != "limit");
