@@ -19,6 +19,7 @@ mod error;
 pub mod index;
 pub mod pacing;
 mod store;
+mod timeouts;
 
 pub use error::Error;
 pub use store::{

@@ -260,7 +260,7 @@ struct Shared {
     http: reqwest::Client,
     config: TransportConfig,
     pacer: crate::pacing::Pacer,
-    timer_anchor: OnceLock<()>,
+    deadlines: std::sync::Arc<crate::timeouts::Deadlines>,
 }
 
 impl Transport {
@@ -271,10 +271,12 @@ impl Transport {
             http,
             config: config.clone(),
             pacer: crate::pacing::Pacer::default(),
-            timer_anchor: OnceLock::new(),
+            deadlines: crate::timeouts::Deadlines::new(config.timeout),
         })))
     }
 
+    /// The shared client's settings. It has no timeout of its own: requests are bounded by
+    /// [`Self::within_timeout`], which costs no timer per request.
     fn builder(config: &TransportConfig) -> reqwest::ClientBuilder {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -282,37 +284,19 @@ impl Transport {
             .default_headers(headers)
             .user_agent(USER_AGENT)
             .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
+    }
+
+    /// Runs a request (sending it and reading its answer) until it finishes, or gives up
+    /// with `None` once the configured timeout has passed: at most a tenth of it (and at
+    /// most a second) later, as one clock thread per transport ticks for every request
+    /// instead of a timer per request.
+    pub async fn within_timeout<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        self.0.deadlines.within(request).await
     }
 
     /// The configuration this transport was built from.
     pub fn config(&self) -> &TransportConfig {
         &self.0.config
-    }
-
-    /// Every request carries a timeout, which is a timer in the runtime. When a new timer
-    /// fires before everything the runtime's timer thread is waiting for, tokio wakes that
-    /// thread, and with no other timer pending that is every request: a system call and a
-    /// context switch each (measured: 6–7% of a loopback request on two cores). A timer that
-    /// always fires sooner than any request's timeout (half of it, repeating) means new
-    /// timeouts never have to wake anyone. Started once, on the runtime of the first request.
-    fn anchor_timers(&self) {
-        if self.0.timer_anchor.get().is_some() {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let period = (self.0.config.timeout / 2).max(Duration::from_millis(10));
-        self.0.timer_anchor.get_or_init(|| {
-            runtime.spawn(async move {
-                let mut ticks = tokio::time::interval(period);
-                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    ticks.tick().await;
-                }
-            });
-        });
     }
 
     /// The rate-limit pacer every request of this transport goes through.
@@ -409,10 +393,10 @@ impl StoreClient {
         url
     }
 
-    /// A request to `url` (below [`Self::api_base`]) with the token header, user agent,
-    /// `Accept: application/json` and timeouts.
+    /// A request to `url` (below [`Self::api_base`]) with the token header, user agent and
+    /// `Accept: application/json`. Send it, and read its answer, inside
+    /// [`Self::within_timeout`]: the request itself has no overall timeout.
     pub fn request(&self, method: reqwest::Method, url: reqwest::Url) -> reqwest::RequestBuilder {
-        self.transport.anchor_timers();
         self.transport
             .0
             .http
@@ -420,8 +404,15 @@ impl StoreClient {
             .header(AUTH_HEADER, self.auth.clone())
     }
 
+    /// Runs a request of this store until it finishes, or gives up with `None` once the
+    /// configured timeout has passed ([`Transport::within_timeout`]).
+    pub async fn within_timeout<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        self.transport.within_timeout(request).await
+    }
+
     /// An HTTP client that sends the token on every request, for the generated typed
-    /// clients (which take a `reqwest::Client`). Built on first use.
+    /// clients (which take a `reqwest::Client`; it has the configured timeout of its own).
+    /// Built on first use.
     pub fn typed_http(&self) -> Result<&reqwest::Client, Error> {
         if let Some(client) = self.typed_http.get() {
             return Ok(client);
@@ -430,6 +421,7 @@ impl StoreClient {
         headers.insert(AUTH_HEADER, self.auth.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let client = Transport::builder(&self.transport.0.config)
+            .timeout(self.transport.0.config.timeout)
             .default_headers(headers)
             .build()
             .map_err(Error::Http)?;
@@ -536,30 +528,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn the_timer_anchor_starts_once_on_the_first_request_inside_a_runtime() {
-        let transport = Transport::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap();
-        let store = transport
-            .store(StoreHash::new("abc").unwrap(), &SecretString::from("t"))
-            .unwrap();
-        let url = store.url(ApiVersion::V3, "/catalog/products", None);
-        // Outside a runtime there is nothing to anchor, and building a request still works.
-        let _ = store.request(reqwest::Method::GET, url.clone());
-        assert!(transport.0.timer_anchor.get().is_none());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let _ = store.request(reqwest::Method::GET, url.clone());
-            let _ = store.clone().request(reqwest::Method::GET, url);
-        });
-        assert!(
-            transport.0.timer_anchor.get().is_some(),
-            "shared by clones of the transport"
-        );
     }
 
     #[test]

@@ -61,12 +61,24 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
+/// Why an exchange ended without an answer.
+enum Failure {
+    /// The transport's timeout passed.
+    TimedOut,
+    /// The connection failed (or timed out while connecting).
+    Http(reqwest::Error),
+}
+
+fn timed_out(transport: &Transport) -> ExecError {
+    ExecError::Timeout {
+        seconds: transport.config().timeout.as_secs().max(1),
+    }
+}
+
 fn transport_error(transport: &Transport, err: &reqwest::Error) -> ExecError {
     let config = transport.config();
     if err.is_timeout() {
-        return ExecError::Timeout {
-            seconds: config.timeout.as_secs().max(1),
-        };
+        return timed_out(transport);
     }
     ExecError::Connection {
         url: config.base_url().to_owned(),
@@ -101,25 +113,28 @@ pub(crate) async fn call(
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let outcome = match builder.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let rate = RateLimitHeaders::from_headers(response.headers());
-                const REQUEST_ID: reqwest::header::HeaderName =
-                    reqwest::header::HeaderName::from_static("x-request-id");
-                let request_id = response
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                response.bytes().await.map(|body| RawAnswer {
-                    status,
-                    body,
-                    rate,
-                    request_id,
-                })
-            }
-            Err(err) => Err(err),
+        let exchange = async {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            let rate = RateLimitHeaders::from_headers(response.headers());
+            const REQUEST_ID: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("x-request-id");
+            let request_id = response
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            response.bytes().await.map(|body| RawAnswer {
+                status,
+                body,
+                rate,
+                request_id,
+            })
+        };
+        // The timeout covers sending and the whole answer.
+        let outcome = match store.within_timeout(exchange).await {
+            Some(Ok(answer)) => Ok(answer),
+            Some(Err(err)) => Err(Failure::Http(err)),
+            None => Err(Failure::TimedOut),
         };
         let retry_after = match outcome {
             Ok(answer) => {
@@ -143,20 +158,22 @@ pub(crate) async fn call(
                     return Ok(answer);
                 }
             }
-            Err(err) => {
-                let never_sent = err.is_connect();
+            Err(failure) => {
+                let never_sent = matches!(&failure, Failure::Http(err) if err.is_connect());
                 if (idempotent || never_sent) && failures < policy.max_retries {
                     failures += 1;
                     policy.backoff(failures)
                 } else if !idempotent && !never_sent {
-                    let what = if err.is_timeout() {
-                        "it timed out".to_owned()
-                    } else {
-                        root_cause(&err)
+                    let what = match failure {
+                        Failure::Http(err) if !err.is_timeout() => root_cause(&err),
+                        _ => "it timed out".to_owned(),
                     };
                     return Err(NoAnswer::Uncertain(what));
                 } else {
-                    return Err(NoAnswer::Failed(transport_error(transport, &err)));
+                    return Err(NoAnswer::Failed(match failure {
+                        Failure::Http(err) => transport_error(transport, &err),
+                        Failure::TimedOut => timed_out(transport),
+                    }));
                 }
             }
         };
