@@ -24,9 +24,10 @@ pub const USER_AGENT: &str = concat!("syncaut/", env!("CARGO_PKG_VERSION"));
 const AUTH_HEADER: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// A store hash: the `abc123xyz` of `/stores/abc123xyz/v3`. Only lowercase ASCII letters
-/// and digits, so it can never change the shape of a URL.
+/// and digits, so it can never change the shape of a URL. Shared, not copied, by the
+/// step, its client and its output.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct StoreHash(String);
+pub struct StoreHash(std::sync::Arc<str>);
 
 impl StoreHash {
     /// The longest store hash we accept; real ones are about ten characters.
@@ -38,7 +39,7 @@ impl StoreHash {
             && hash.len() <= Self::MAX_LEN
             && hash.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         if valid {
-            return Ok(Self(hash.to_owned()));
+            return Ok(Self(hash.into()));
         }
         let shown: String = hash.chars().take(Self::MAX_LEN).collect();
         Err(Error::InvalidStoreHash(shown))

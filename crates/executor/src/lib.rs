@@ -215,7 +215,7 @@ impl Executor {
             prepared.store_hash.as_str(),
             &answer.view(),
         )?;
-        Ok(Output::step(data, action.id, prepared.store_hash.as_str()))
+        Ok(Output::step(data, action.id, prepared.store_hash.clone()))
     }
 
     /// One request through the pacer and the retry rules of [`http::call`].

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use bigcommerce_api::StoreHash;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -26,7 +27,7 @@ enum Repr {
     Step {
         data: Value,
         action: &'static str,
-        store_hash: String,
+        store_hash: StoreHash,
     },
     /// A "return all": `data` as records of JSON text, and the rest of the envelope.
     Records {
@@ -60,11 +61,11 @@ impl Output {
     }
 
     /// A single request's output.
-    pub(crate) fn step(data: Value, action: &'static str, store_hash: &str) -> Self {
+    pub(crate) fn step(data: Value, action: &'static str, store_hash: StoreHash) -> Self {
         Self(Repr::Step {
             data,
             action,
-            store_hash: store_hash.to_owned(),
+            store_hash,
         })
     }
 
@@ -89,7 +90,7 @@ impl Output {
         match (&self.0, key) {
             (Repr::Step { data, .. }, "data") => Some(Field::Value(data)),
             (Repr::Step { action, .. }, "action") => Some(Field::Text(action)),
-            (Repr::Step { store_hash, .. }, "storeHash") => Some(Field::Text(store_hash)),
+            (Repr::Step { store_hash, .. }, "storeHash") => Some(Field::Text(store_hash.as_str())),
             (Repr::Step { .. }, _) => None,
             (Repr::Records { records, .. }, "data") => Some(Field::Records(records)),
             (Repr::Records { rest, .. }, key) => rest.get(key).map(Field::Value),
@@ -166,7 +167,7 @@ impl Output {
                 let mut envelope = Map::with_capacity(3);
                 envelope.insert("data".into(), data);
                 envelope.insert("action".into(), Value::from(action));
-                envelope.insert("storeHash".into(), Value::from(store_hash));
+                envelope.insert("storeHash".into(), Value::from(store_hash.as_str()));
                 Value::Object(envelope)
             }
             Repr::Records { records, rest } => {
@@ -198,7 +199,7 @@ impl Serialize for Output {
                 let mut map = serializer.serialize_map(Some(3))?;
                 map.serialize_entry("data", data)?;
                 map.serialize_entry("action", action)?;
-                map.serialize_entry("storeHash", store_hash)?;
+                map.serialize_entry("storeHash", store_hash.as_str())?;
                 map.end()
             }
             Repr::Records { records, rest } => {
@@ -347,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_single_request_serialises_as_its_envelope() {
-        let output = Output::step(json!({"id": 7}), "get_order", "abc");
+        let output = Output::step(json!({"id": 7}), "get_order", StoreHash::new("abc").unwrap());
         let expected = json!({"data": {"id": 7}, "action": "get_order", "storeHash": "abc"});
         assert_eq!(serde_json::to_string(&output).unwrap(), expected.to_string());
         assert_eq!(output.to_value(), expected);

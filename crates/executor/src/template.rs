@@ -510,7 +510,11 @@ mod tests {
         let mut outputs = StepOutputs::new();
         outputs.insert(
             "getOrder",
-            crate::output::Output::step(json!({"id": 42, "items": [{"sku": "A"}]}), "get_order", "abc"),
+            crate::output::Output::step(
+                json!({"id": 42, "items": [{"sku": "A"}]}),
+                "get_order",
+                bigcommerce_api::StoreHash::new("abc").unwrap(),
+            ),
         );
         let ok = |text: &str| render("f", &json!(text), &outputs).unwrap();
         let err = |text: &str| render("f", &json!(text), &outputs).unwrap_err().to_string();
