@@ -196,20 +196,39 @@ fn expressions(text: &str) -> impl Iterator<Item = &str> {
         .map(|e| e.trim_start_matches('{').trim())
 }
 
-/// A path such as `getOrders.data.[0].id`: no helpers, blocks or spaces.
+/// A path such as `getOrders.data.[0].id`: a step name, then segments that are not empty
+/// and hold no helpers, blocks or spaces. One pass over the bytes: every reference of
+/// every step is checked.
 fn is_plain_path(expression: &str) -> bool {
-    let mut segments = split_path(expression);
-    let first_ok = segments.next().is_some_and(|s| {
-        s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    });
-    first_ok
-        && segments.all(|s| {
-            !s.is_empty()
-                && !s
-                    .bytes()
-                    .any(|b| matches!(b, b'{' | b'}' | b' ' | b'#' | b'/' | b'(' | b')'))
-        })
+    let bytes = expression.as_bytes();
+    let first_end = bytes.iter().position(|&b| b == b'.').unwrap_or(bytes.len());
+    let first = unbracket(&bytes[..first_end]);
+    let step_name = first.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && first.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    if !step_name {
+        return false;
+    }
+    let Some(rest) = bytes.get(first_end + 1..) else {
+        return true;
+    };
+    let mut start = 0;
+    for (at, byte) in rest.iter().enumerate() {
+        match byte {
+            b'{' | b'}' | b' ' | b'#' | b'/' | b'(' | b')' => return false,
+            b'.' if unbracket(&rest[start..at]).is_empty() => return false,
+            b'.' => start = at + 1,
+            _ => {}
+        }
+    }
+    !unbracket(&rest[start..]).is_empty()
+}
+
+/// `[x]` read as `x`.
+fn unbracket(segment: &[u8]) -> &[u8] {
+    segment
+        .strip_prefix(b"[")
+        .and_then(|s| s.strip_suffix(b"]"))
+        .unwrap_or(segment)
 }
 
 /// The segments of a path, `[0]` read as `0`. Paths are short and ASCII in practice: a
@@ -576,6 +595,9 @@ mod tests {
         assert_eq!(segments, ["a", "0", "b", "", "x"]);
         assert!(is_plain_path("getOrders.data.[0].id"));
         assert!(is_plain_path("_a.b-c.[10]"));
+        assert!(is_plain_path("step"));
+        assert!(!is_plain_path("[step].data.[first name]"), "no spaces");
+        assert!(is_plain_path("[step].data.[x]"));
         for bad in [
             "", ".a", "a.", "a..b", "0a.b", "a b", "a.{b}", "a.(b)", "a.#b", "a.b/c", "a.[]",
         ] {
