@@ -6,7 +6,7 @@
 //! known remaining quota before it is sent; when none is left, it waits for the reset
 //! instead of earning a 429. A 429 empties the budget for everyone until its reset.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,10 +25,11 @@ struct Budget {
     window: Option<Duration>,
 }
 
-/// The rate-limit state of every store this process talks to. Cheap to clone.
+/// The rate-limit state of every store this process talks to. Cheap to clone. A process
+/// talks to a few stores: an ordered map finds one with a few comparisons, no hashing.
 #[derive(Debug, Clone, Default)]
 pub struct Pacer {
-    stores: Arc<Mutex<HashMap<String, StoreBudget>>>,
+    stores: Arc<Mutex<BTreeMap<String, StoreBudget>>>,
 }
 
 /// The rate-limit state of one store, shared by every request to it in the process. A

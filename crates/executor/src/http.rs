@@ -98,7 +98,8 @@ pub(crate) async fn call(
     let budget = store.budget();
     let idempotent = request.method != Method::Post;
     let query = request.query_string();
-    let url = store.url(version, &request.path, Some(&query));
+    // The first attempt takes the URL; a retry (rare) builds it again.
+    let mut first_url = Some(store.url(version, &request.path, Some(&query)));
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
@@ -109,7 +110,10 @@ pub(crate) async fn call(
     loop {
         stats.wait(budget.acquire().await);
         stats.requests.fetch_add(1, Ordering::Relaxed);
-        let mut builder = store.request(method.clone(), url.clone());
+        let url = first_url
+            .take()
+            .unwrap_or_else(|| store.url(version, &request.path, Some(&query)));
+        let mut builder = store.request(method.clone(), url);
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
