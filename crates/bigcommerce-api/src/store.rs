@@ -291,7 +291,7 @@ impl Transport {
     /// with `None` once the configured timeout has passed: at most a tenth of it (and at
     /// most a second) later, as one clock thread per transport ticks for every request
     /// instead of a timer per request.
-    pub async fn within_timeout<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+    pub async fn within_timeout<F: std::future::Future>(&self, request: std::pin::Pin<&mut F>) -> Option<F::Output> {
         self.0.deadlines.within(request).await
     }
 
@@ -407,7 +407,7 @@ impl StoreClient {
 
     /// Runs a request of this store until it finishes, or gives up with `None` once the
     /// configured timeout has passed ([`Transport::within_timeout`]).
-    pub async fn within_timeout<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+    pub async fn within_timeout<F: std::future::Future>(&self, request: std::pin::Pin<&mut F>) -> Option<F::Output> {
         self.transport.within_timeout(request).await
     }
 

@@ -12,7 +12,7 @@
 //! requests run on; it stops within a tick once every transport using it is gone.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::Poll;
@@ -45,24 +45,35 @@ impl Deadlines {
         })
     }
 
-    /// Runs `future` until it finishes (`Some`) or the timeout passes (`None`).
-    pub(crate) async fn within<F: Future>(self: &Arc<Self>, future: F) -> Option<F::Output> {
-        if !self.start() {
-            // No thread could be started: fall back to a timer of the runtime.
-            return tokio::time::timeout(self.timeout, future).await.ok();
-        }
-        // The tick under way has partly passed: one more than the whole ticks in a timeout.
-        let whole = self.timeout.as_nanos().div_ceil(self.tick.as_nanos().max(1));
-        let deadline = self.ticks.load(Ordering::Acquire) + u64::try_from(whole).unwrap_or(u64::MAX / 2) + 1;
-        let mut future = pin!(future);
-        let mut expired = pin!(self.reached(deadline));
+    /// Runs a request until it finishes (`Some`) or the timeout passes (`None`). The
+    /// request is pinned by the caller and raced here by reference: requests are large
+    /// futures, and moving one into each layer of wrapping would copy it again and again.
+    pub(crate) async fn within<F: Future>(self: &Arc<Self>, mut request: Pin<&mut F>) -> Option<F::Output> {
+        let mut expired = pin!(self.expiry());
         std::future::poll_fn(|cx| {
-            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            if let Poll::Ready(output) = request.as_mut().poll(cx) {
                 return Poll::Ready(Some(output));
             }
             expired.as_mut().poll(cx).map(|()| None)
         })
         .await
+    }
+
+    /// Completes once a request started now has run out of time.
+    fn expiry(self: &Arc<Self>) -> impl Future<Output = ()> + '_ {
+        // The tick under way has partly passed: one more than the whole ticks in a timeout.
+        let whole = self.timeout.as_nanos().div_ceil(self.tick.as_nanos().max(1));
+        let ticks = u64::try_from(whole).unwrap_or(u64::MAX / 2) + 1;
+        let deadline = self
+            .start()
+            .then(|| self.ticks.load(Ordering::Acquire).saturating_add(ticks));
+        async move {
+            match deadline {
+                Some(deadline) => self.reached(deadline).await,
+                // No thread could be started: a timer of the runtime does it.
+                None => tokio::time::sleep(self.timeout).await,
+            }
+        }
     }
 
     async fn reached(&self, deadline: u64) {
@@ -114,17 +125,18 @@ mod tests {
         let deadlines = Deadlines::new(Duration::from_millis(200));
         let runtime = runtime();
         let started = Instant::now();
-        let outcome = runtime.block_on(async { deadlines.within(tokio::time::sleep(Duration::from_secs(5))).await });
+        let outcome =
+            runtime.block_on(async { deadlines.within(pin!(tokio::time::sleep(Duration::from_secs(5)))).await });
         let took = started.elapsed();
         assert_eq!(outcome, None);
         assert!(took >= Duration::from_millis(200), "{took:?}");
         assert!(took < Duration::from_millis(400), "{took:?}");
         // A quick one finishes with its output.
-        assert_eq!(runtime.block_on(deadlines.within(async { 7 })), Some(7));
-        let quick = runtime.block_on(deadlines.within(async {
+        assert_eq!(runtime.block_on(deadlines.within(pin!(async { 7 }))), Some(7));
+        let quick = runtime.block_on(deadlines.within(pin!(async {
             tokio::time::sleep(Duration::from_millis(20)).await;
             8
-        }));
+        })));
         assert_eq!(quick, Some(8));
     }
 
@@ -132,10 +144,10 @@ mod tests {
     fn the_clock_keeps_ticking_for_requests_on_a_later_runtime() {
         let deadlines = Deadlines::new(Duration::from_millis(100));
         let first = runtime();
-        assert_eq!(first.block_on(deadlines.within(async { 1 })), Some(1));
+        assert_eq!(first.block_on(deadlines.within(pin!(async { 1 }))), Some(1));
         drop(first);
         let second = runtime();
-        let outcome = second.block_on(deadlines.within(std::future::pending::<()>()));
+        let outcome = second.block_on(deadlines.within(pin!(std::future::pending::<()>())));
         assert_eq!(outcome, None, "a request on another runtime still times out");
     }
 }

@@ -23,12 +23,12 @@ pub(crate) fn check(store_hash: &str, token: &SecretString) -> Result<(), CliErr
     let url = format!("{}/store", store.api_base(ApiVersion::V2));
     let url = reqwest::Url::parse(&url).map_err(|e| CliError::new("invalid_base_url", e.to_string()))?;
     let runtime = crate::runtime()?;
-    let answer = runtime.block_on(store.within_timeout(async {
+    let answer = runtime.block_on(store.within_timeout(std::pin::pin!(async {
         let response = store.request(reqwest::Method::GET, url).send().await?;
         let status = response.status().as_u16();
         let body = response.bytes().await?;
         Ok::<_, reqwest::Error>((status, body))
-    }));
+    })));
     let Some(answer) = answer else {
         return Err(exec_error(&ExecError::Timeout {
             seconds: config.timeout.as_secs().max(1),

@@ -117,7 +117,7 @@ pub(crate) async fn call(
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let exchange = async {
+        let exchange = std::pin::pin!(async {
             let response = builder.send().await?;
             let status = response.status().as_u16();
             let rate = RateLimitHeaders::from_headers(response.headers());
@@ -133,7 +133,7 @@ pub(crate) async fn call(
                 rate,
                 request_id,
             })
-        };
+        });
         // The timeout covers sending and the whole answer.
         let outcome = match store.within_timeout(exchange).await {
             Some(Ok(answer)) => Ok(answer),
