@@ -50,12 +50,23 @@ pub struct PreparedRequest {
 /// Builds the request. Only validated parameters can be turned into a request.
 pub fn build(params: &ValidatedParams) -> PreparedRequest {
     let action = params.action();
-    let path = fill_path(params);
+    PreparedRequest {
+        method: action.method,
+        api_version: action.api_version,
+        path: fill_path(params),
+        query: query(params),
+        body: match action.body {
+            BodyShape::None => None,
+            shape => Some(body(params, shape)),
+        },
+    }
+}
+
+/// The query pairs: query parameters, chosen filters, then the action's fixed pairs.
+fn query(params: &ValidatedParams) -> Vec<(String, String)> {
     let mut query = Vec::new();
-    let mut body = Map::new();
     for (param, value) in params.iter() {
         match param.wire {
-            Wire::Path(_) | Wire::Control(_) => {}
             Wire::Query(name) => query.push((name.to_owned(), wire_text(value))),
             Wire::ChoiceQuery => {
                 let chosen = param.choices.iter().find(|c| c.value.to_json() == *value);
@@ -63,26 +74,30 @@ pub fn build(params: &ValidatedParams) -> PreparedRequest {
                     query.push((pair.name.to_owned(), pair.value.to_owned()));
                 }
             }
-            Wire::Body(pointer) => set_pointer(&mut body, pointer, value.clone()),
+            Wire::Path(_) | Wire::Control(_) | Wire::Body(_) => {}
         }
     }
     query.extend(
-        action
+        params
+            .action()
             .fixed_query
             .iter()
             .map(|pair| (pair.name.to_owned(), pair.value.to_owned())),
     );
-    let body = match action.body {
-        BodyShape::None => None,
-        BodyShape::Object => Some(Value::Object(body)),
-        BodyShape::ArrayOfOne => Some(Value::Array(vec![Value::Object(body)])),
-    };
-    PreparedRequest {
-        method: action.method,
-        api_version: action.api_version,
-        path,
-        query,
-        body,
+    query
+}
+
+/// The JSON body of an action that sends one.
+fn body(params: &ValidatedParams, shape: BodyShape) -> Value {
+    let mut body = Map::new();
+    for (param, value) in params.iter() {
+        if let Wire::Body(pointer) = param.wire {
+            set_pointer(&mut body, pointer, value.clone());
+        }
+    }
+    match shape {
+        BodyShape::ArrayOfOne => Value::Array(vec![Value::Object(body)]),
+        BodyShape::None | BodyShape::Object => Value::Object(body),
     }
 }
 
