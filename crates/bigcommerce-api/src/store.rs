@@ -287,10 +287,11 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
     }
 
-    /// Runs a request (sending it and reading its answer) until it finishes, or gives up
-    /// with `None` once the configured timeout has passed: at most a tenth of it (and at
-    /// most a second) later, as one clock thread per transport ticks for every request
-    /// instead of a timer per request.
+    /// Runs a request (sending it and reading its answer), pinned by the caller, until it
+    /// finishes, or gives up with `None` once the configured timeout has passed: at most a
+    /// tenth of it (and at most a second) later, as one clock thread per transport ticks
+    /// for every request instead of a timer per request. The request is held by reference,
+    /// not moved: request futures are large, and every move copies them.
     pub async fn within_timeout<F: std::future::Future>(&self, request: std::pin::Pin<&mut F>) -> Option<F::Output> {
         self.0.deadlines.within(request).await
     }
