@@ -301,11 +301,6 @@ impl Transport {
         &self.0.config
     }
 
-    /// The rate-limit pacer every request of this transport goes through.
-    pub fn pacer(&self) -> &crate::pacing::Pacer {
-        &self.0.pacer
-    }
-
     /// The client of one store, with that store's rate-limit budget. The token goes
     /// straight into a header value marked sensitive, so it is redacted wherever headers
     /// are printed.
