@@ -8,7 +8,7 @@ use std::fmt;
 use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex};
 use serde_json::Value;
 
-use crate::model::{Action, BodyShape, Pagination, ParamType, ResponseShape, Wire};
+use crate::model::{Action, BodyShape, Pagination, Paging, ParamType, ResponseShape, Total, Wire};
 use crate::output::properties;
 
 /// One way an action disagrees with the spec.
@@ -44,6 +44,7 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
             check_body(action, spec, op, &mut problems);
             check_response(action, spec, op, &mut problems);
             check_scope(action, op, &mut problems);
+            check_paging(action, op, &mut problems);
             check_count_endpoint(action, &mut problems);
         }
     }
@@ -341,9 +342,40 @@ fn check_response(action: &Action, spec: &SpecIndex, op: &Operation, problems: &
     }
 }
 
-/// The count endpoint of a V2 list must exist, answer a `count`, and take the list's filters.
+/// A paged list takes the page and limit parameters it names, and serves the page size.
+fn check_paging(action: &Action, op: &Operation, problems: &mut Vec<String>) {
+    let Pagination::Pages(paging) = action.pagination else {
+        return;
+    };
+    for name in [paging.page_param, paging.limit_param] {
+        if op.parameter(name, ParamLocation::Query).is_none() {
+            problems.push(format!(
+                "paging uses the query parameter `{name}`, which the spec does not define"
+            ));
+        }
+    }
+    if let Some(maximum) = op
+        .parameter(paging.limit_param, ParamLocation::Query)
+        .and_then(|p| p.maximum)
+        && (paging.max_page_size as f64) > maximum
+    {
+        problems.push(format!(
+            "paging asks for {} records per page, but the spec allows at most {maximum}",
+            paging.max_page_size
+        ));
+    }
+}
+
+/// The count endpoint of a list must exist, answer its count field, and take the list's
+/// filters.
 fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
-    let Pagination::V2Pages { count_path: Some(path) } = action.pagination else {
+    let Pagination::Pages(Paging {
+        total: Total::CountEndpoint { path, field },
+        page_param,
+        limit_param,
+        ..
+    }) = action.pagination
+    else {
         return;
     };
     let Some((spec, op)) = index::find_with_spec(action.api_version, "GET", path) else {
@@ -355,12 +387,13 @@ fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
         .as_ref()
         .and_then(|r| r.schema.as_ref())
         .map(|s| spec.resolve(s));
-    if !schema.is_some_and(|s| properties(spec, &s).iter().any(|(name, _)| name == "count")) {
-        problems.push(format!("GET {path} does not answer a `count`"));
+    if !schema.is_some_and(|s| properties(spec, &s).iter().any(|(name, _)| name == field)) {
+        problems.push(format!("GET {path} does not answer a `{field}`"));
     }
     for param in action.params {
         if let Wire::Query(name) = param.wire
-            && !matches!(name, "page" | "limit")
+            && name != page_param
+            && name != limit_param
             && op.parameter(name, ParamLocation::Query).is_none()
         {
             problems.push(format!(

@@ -8,18 +8,21 @@
 //! - [`output`]: the schema of each action's output `data`, from BigCommerce's spec, and
 //!   the entries of the "+ variable" picker.
 //! - [`conformance`]: checks each action against BigCommerce's own spec.
+//! - [`StepName`]: the step-name rule, written once.
 
 pub mod conformance;
 pub mod model;
 pub mod output;
 pub mod registry;
 pub mod schema;
+pub mod step_name;
 
 pub use model::{
-    Action, ActionKind, BodyShape, Choice, Control, Literal, Method, Pagination, Param, ParamType, QueryPair, Record,
-    Resource, ResponseShape, Scope, Section, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Items, Literal, Method, Pagination, Paging, Param, ParamType,
+    QueryPair, Record, Resource, ResponseShape, Scope, Section, Total, Wire,
 };
 pub use registry::{ACTIONS, find, nearest_ids};
+pub use step_name::{StepName, StepNameError};
 
 use serde_json::{Value, json};
 

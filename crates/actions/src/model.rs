@@ -111,14 +111,51 @@ pub struct Scope {
 pub enum Pagination {
     /// Not a list.
     None,
-    /// V3 `page` and `limit`, with `meta.pagination` in the response.
-    V3Pages,
-    /// V2 `page` and `limit`; a page past the end is `204 No Content`. `count_path`
-    /// (same filters) tells how many records there are, so pages can be fetched at once.
-    V2Pages {
-        /// The count endpoint, such as `/orders/count`.
-        count_path: Option<&'static str>,
+    /// Pages by number; "return all" fetches them as [`Paging`] says.
+    Pages(Paging),
+}
+
+/// How a list pages: the parameters it takes, the largest page, where a page's records are
+/// and how the total is known. The executor's "return all" reads only this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Paging {
+    /// The query parameter with the page number, from 1 (`page`).
+    pub page_param: &'static str,
+    /// The query parameter with the page size (`limit`).
+    pub limit_param: &'static str,
+    /// The largest page the API serves.
+    pub max_page_size: u64,
+    /// Where a page's records are.
+    pub items: Items,
+    /// How the number of pages is known.
+    pub total: Total,
+}
+
+/// Where a page's records are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Items {
+    /// The body is the array (V2); a page past the end answers `204 No Content`.
+    Body,
+    /// The `data` array of a V3 envelope.
+    Data,
+}
+
+/// How "return all" learns how many pages there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Total {
+    /// `meta.pagination.total_pages` of each page (V3).
+    PagesInMeta,
+    /// A count endpoint that takes the list's filters and answers `{"<field>": n}` records.
+    CountEndpoint {
+        /// Its path, such as `/orders/count`.
+        path: &'static str,
+        /// The field with the number of records.
+        field: &'static str,
     },
+    /// Not known: pages are read in turn until a short or empty one.
+    Unknown,
 }
 
 /// The shape of the request body.
@@ -193,8 +230,6 @@ pub struct Param {
     pub maximum: Option<i64>,
     /// Longest allowed text.
     pub max_length: Option<u32>,
-    /// Whether `{{…}}` templates are rendered in this field.
-    pub templatable: bool,
     /// Filter (list actions) or form field (single-record actions).
     pub section: Section,
 }

@@ -5,8 +5,8 @@
 use bigcommerce_api::ApiVersion::{V2, V3};
 
 use crate::model::{
-    Action, ActionKind, BodyShape, Choice, Control, Literal, Method, Pagination, Param, ParamType, QueryPair, Record,
-    Resource, ResponseShape, Scope, Section, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Items, Literal, Method, Pagination, Paging, Param, ParamType,
+    QueryPair, Record, Resource, ResponseShape, Scope, Section, Total, Wire,
 };
 
 /// Products — Read-Only.
@@ -43,6 +43,29 @@ pub const CUSTOMERS_MODIFY: Scope = Scope {
 /// The largest page BigCommerce serves.
 pub const MAX_PER_PAGE: i64 = 250;
 
+/// V3 lists: `page` and `limit`, records in `data`, the page count in
+/// `meta.pagination.total_pages`.
+pub const V3_PAGES: Pagination = Pagination::Pages(Paging {
+    page_param: "page",
+    limit_param: "limit",
+    max_page_size: MAX_PER_PAGE as u64,
+    items: Items::Data,
+    total: Total::PagesInMeta,
+});
+
+/// V2 orders: `page` and `limit`, a bare array (204 past the end), the record count from
+/// `GET /orders/count` with the same filters.
+pub const V2_ORDER_PAGES: Pagination = Pagination::Pages(Paging {
+    page_param: "page",
+    limit_param: "limit",
+    max_page_size: MAX_PER_PAGE as u64,
+    items: Items::Body,
+    total: Total::CountEndpoint {
+        path: "/orders/count",
+        field: "count",
+    },
+});
+
 /// The order statuses of the product docs (`status_id` 0–14).
 pub const ORDER_STATUSES: &[Choice] = &[
     status(0, "Incomplete"),
@@ -70,7 +93,7 @@ const fn status(id: i64, label: &'static str) -> Choice {
     }
 }
 
-/// A templatable, optional form field; the helpers below adjust it.
+/// An optional form field; the helpers below adjust it.
 const fn field(key: &'static str, title: &'static str, help: &'static str, wire: Wire, ty: ParamType) -> Param {
     Param {
         key,
@@ -85,7 +108,6 @@ const fn field(key: &'static str, title: &'static str, help: &'static str, wire:
         minimum: None,
         maximum: None,
         max_length: None,
-        templatable: true,
         section: Section::Form,
     }
 }
@@ -135,7 +157,6 @@ const PER_PAGE: Param = Param {
 
 const RETURN_ALL: Param = Param {
     section: Section::Filters,
-    templatable: false,
     default: None,
     ..field(
         "return_all",
@@ -318,7 +339,6 @@ pub const ACTIONS: &[Action] = &[
                 section: Section::Filters,
                 choices: VISIBILITY,
                 default: Some(Literal::Str("any")),
-                templatable: false,
                 ..field(
                     "visibility",
                     "Visibility",
@@ -332,7 +352,7 @@ pub const ACTIONS: &[Action] = &[
         ],
         fixed_query: &[],
         scope: PRODUCTS_READ,
-        pagination: Pagination::V3Pages,
+        pagination: V3_PAGES,
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
@@ -388,7 +408,6 @@ pub const ACTIONS: &[Action] = &[
             Param {
                 choices: PRODUCT_TYPES,
                 default: Some(Literal::Str("physical")),
-                templatable: false,
                 ..field(
                     "type",
                     "Type",
@@ -487,7 +506,6 @@ pub const ACTIONS: &[Action] = &[
                 choices: ORDER_STATUSES,
                 minimum: Some(0),
                 maximum: Some(14),
-                templatable: false,
                 ..field(
                     "status_id",
                     "Status",
@@ -503,9 +521,7 @@ pub const ACTIONS: &[Action] = &[
         ],
         fixed_query: &[],
         scope: ORDERS_READ,
-        pagination: Pagination::V2Pages {
-            count_path: Some("/orders/count"),
-        },
+        pagination: V2_ORDER_PAGES,
         body: BodyShape::None,
         response: ResponseShape::Body,
         record: None,
@@ -542,7 +558,6 @@ pub const ACTIONS: &[Action] = &[
                 choices: ORDER_STATUSES,
                 minimum: Some(0),
                 maximum: Some(14),
-                templatable: false,
                 ..field(
                     "status_id",
                     "Status",
@@ -615,7 +630,7 @@ pub const ACTIONS: &[Action] = &[
         ],
         fixed_query: &[],
         scope: CUSTOMERS_READ,
-        pagination: Pagination::V3Pages,
+        pagination: V3_PAGES,
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
@@ -723,7 +738,7 @@ pub const ACTIONS: &[Action] = &[
         ],
         fixed_query: &[],
         scope: PRODUCTS_READ,
-        pagination: Pagination::V3Pages,
+        pagination: V3_PAGES,
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
@@ -888,7 +903,7 @@ mod tests {
     fn required_id_params_are_positive_integers_that_accept_templates() {
         for action in ACTIONS {
             for param in action.params.iter().filter(|p| p.key.ends_with("Id")) {
-                assert!(param.required && param.templatable, "{}.{}", action.id, param.key);
+                assert!(param.required, "{}.{}", action.id, param.key);
                 assert_eq!(
                     (param.ty, param.minimum),
                     (ParamType::Integer, Some(1)),

@@ -20,20 +20,6 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 /// What a field that holds one whole template looks like: `{{getOrder.data.id}}`.
 pub const TEMPLATE_PATTERN: &str = r"^\s*\{\{.+\}\}\s*$";
 
-/// What a step name looks like: starts with a letter or underscore, no spaces, so that
-/// `{{stepName.data}}` can reference it.
-pub const STEP_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
-
-/// The longest step name.
-pub const STEP_NAME_MAX_LEN: usize = 64;
-
-/// Whether `name` is a valid step name ([`STEP_NAME_PATTERN`], at most 64 characters).
-pub fn is_valid_step_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let starts_well = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    starts_well && name.len() <= STEP_NAME_MAX_LEN && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// The node-level settings every BigCommerce step has, before its action's parameters.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -44,11 +30,7 @@ pub fn is_valid_step_name(name: &str) -> bool {
 pub struct NodeConfig {
     /// A variable name used to reference this node's output in later steps (e.g. getOrders).
     /// Must start with a letter or underscore, no spaces.
-    #[schemars(
-        title = "Step name",
-        regex(pattern = "^[A-Za-z_][A-Za-z0-9_]*$"),
-        length(min = 1, max = 64)
-    )]
+    #[schemars(title = "Step name", schema_with = "step_name_schema")]
     pub step_name: String,
     /// The BigCommerce credential (API access token) saved under Workspace → Credentials.
     #[schemars(title = "Credential", length(min = 1))]
@@ -59,6 +41,15 @@ pub struct NodeConfig {
     /// What this node does.
     #[schemars(title = "Action", schema_with = "action_choices")]
     pub action: String,
+}
+
+fn step_name_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": crate::StepName::MAX_LEN,
+        "pattern": crate::StepName::PATTERN,
+    })
 }
 
 fn action_choices(_: &mut SchemaGenerator) -> Schema {
@@ -115,7 +106,7 @@ fn param_schema(param: &Param) -> Value {
     if let Some(default) = param.default {
         schema.insert("default".into(), default.to_json());
     }
-    schema.insert("x-templatable".into(), param.templatable.into());
+    schema.insert("x-templatable".into(), true.into());
     schema.insert(
         "x-section".into(),
         match param.section {
@@ -138,7 +129,7 @@ fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
         ParamType::Boolean => "boolean",
     };
     let numeric = matches!(param.ty, ParamType::Integer | ParamType::Number);
-    if numeric && param.templatable {
+    if numeric {
         // The number first: a form library then sends `42` as a number and
         // `{{getOrder.data.id}}` as a string, which only the pattern accepts.
         schema.insert("type".into(), json!([json_type, "string"]));
@@ -158,20 +149,5 @@ fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
     if param.ty == ParamType::Email {
         // Not `format: email`: a validator that asserts formats would refuse a template.
         schema.insert("x-format".into(), "email".into());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn step_names_start_with_a_letter_or_underscore_and_have_no_spaces() {
-        for good in ["getOrders", "_tmp", "step_2", "A"] {
-            assert!(is_valid_step_name(good), "{good}");
-        }
-        for bad in ["", "2step", "get orders", "get-orders", "a.b", "café", &"a".repeat(65)] {
-            assert!(!is_valid_step_name(bad), "{bad}");
-        }
     }
 }

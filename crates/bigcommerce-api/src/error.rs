@@ -6,11 +6,13 @@ use thiserror::Error;
 pub enum Error {
     /// The store hash is not lowercase letters and digits.
     #[error(
-        "store hash `{0}` is not valid: use only lowercase letters and digits, as in /stores/abc123xyz/v3 on your BigCommerce API credentials page"
+        "store hash `{0}` is not valid: use only lowercase letters and digits, at most 64 of them, as in /stores/abc123xyz/v3 on your BigCommerce API credentials page"
     )]
     InvalidStoreHash(String),
     /// The token is empty or cannot be sent as an HTTP header.
-    #[error("the access token {0}; paste the API Access Token exactly as BigCommerce showed it")]
+    #[error(
+        "Invalid Access Token: the token {0}. Paste the API Access Token exactly as BigCommerce showed it when you created the API account"
+    )]
     InvalidToken(&'static str),
     /// The API base URL (from `SYNCAUT_BIGCOMMERCE_API_URL` or configuration) is not usable.
     #[error(

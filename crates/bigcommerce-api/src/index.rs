@@ -170,21 +170,11 @@ impl OperationScopes {
     }
 }
 
-const SOURCES: &[&str] = &[
-    include_str!("generated/products.index.json"),
-    include_str!("generated/categories.index.json"),
-    include_str!("generated/product_variants.index.json"),
-    include_str!("generated/orders.index.json"),
-    include_str!("generated/customers.index.json"),
-    include_str!("generated/inventory.index.json"),
-    include_str!("generated/store_information.index.json"),
-];
-
 /// Every spec's index, parsed once.
 pub fn specs() -> &'static [SpecIndex] {
     static SPECS: OnceLock<Vec<SpecIndex>> = OnceLock::new();
     SPECS.get_or_init(|| {
-        SOURCES
+        crate::generated::INDEX_SOURCES
             .iter()
             .map(|source| {
                 // The files are generated and tested (`every_generated_index_parses`), not input.
@@ -276,7 +266,7 @@ mod tests {
     #[test]
     fn every_generated_index_parses_and_names_its_operations() {
         let specs = specs();
-        assert_eq!(specs.len(), SOURCES.len());
+        assert_eq!(specs.len(), crate::SPECS.len());
         for spec in specs {
             assert!(!spec.operations.is_empty(), "{}", spec.module);
             assert!(!spec.scopes.is_empty(), "{} lists no scopes", spec.module);

@@ -1,16 +1,102 @@
-//! Pacing by BigCommerce's rate-limit headers, per store, shared by every request of a
-//! process (all steps, all concurrent pages).
+//! Pacing by BigCommerce's rate-limit headers, per store.
 //!
 //! BigCommerce tells each caller its remaining quota (`X-Rate-Limit-Requests-Left`) and
 //! when the window resets (`X-Rate-Limit-Time-Reset-Ms`). A request takes one unit of the
 //! known remaining quota before it is sent; when none is left, it waits for the reset
 //! instead of earning a 429. A 429 empties the budget for everyone until its reset.
+//!
+//! The budget of a store sits behind [`RateBudget`], so that one shared by many processes
+//! (in a database) can replace the in-process [`LocalBudgets`] without the send path
+//! changing. Header values are input from a server: unparseable ones are ignored, and a
+//! reset longer than the window (or than [`MAX_RESET`]) is cut to it.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName};
+
+use crate::StoreHash;
+
+/// The window BigCommerce documents (30 seconds), used when "none left" comes without a
+/// usable reset time.
+pub const DOCUMENTED_WINDOW: Duration = Duration::from_secs(30);
+
+/// How soon requests waiting on a window of unknown length ask again.
+const UNKNOWN_WINDOW_RECHECK: Duration = Duration::from_secs(1);
+
+/// The longest reset a header may announce; longer values are cut to it.
+pub const MAX_RESET: Duration = Duration::from_secs(300);
+
+/// The rate-limit headers of one response, as far as they are usable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    /// `X-Rate-Limit-Requests-Left`.
+    pub left: Option<u32>,
+    /// `X-Rate-Limit-Requests-Quota` (never 0).
+    pub quota: Option<u32>,
+    /// `X-Rate-Limit-Time-Window-Ms`, at most [`MAX_RESET`].
+    pub window_ms: Option<u64>,
+    /// `X-Rate-Limit-Time-Reset-Ms`, at most the window and [`MAX_RESET`].
+    pub reset_ms: Option<u64>,
+}
+
+impl RateLimitHeaders {
+    /// Reads the headers (names are case-insensitive). Values that are not whole
+    /// non-negative numbers count as absent.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        const LEFT: HeaderName = HeaderName::from_static("x-rate-limit-requests-left");
+        const QUOTA: HeaderName = HeaderName::from_static("x-rate-limit-requests-quota");
+        const WINDOW: HeaderName = HeaderName::from_static("x-rate-limit-time-window-ms");
+        const RESET: HeaderName = HeaderName::from_static("x-rate-limit-time-reset-ms");
+        let number = |name: HeaderName| {
+            headers
+                .get(&name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let max_ms = MAX_RESET.as_millis() as u64;
+        let window_ms = number(WINDOW).filter(|w| *w > 0).map(|w| w.min(max_ms));
+        Self {
+            left: number(LEFT).map(|n| n.min(u64::from(u32::MAX)) as u32),
+            quota: number(QUOTA)
+                .filter(|q| *q > 0)
+                .map(|n| n.min(u64::from(u32::MAX)) as u32),
+            window_ms,
+            reset_ms: number(RESET).map(|r| r.min(window_ms.unwrap_or(max_ms))),
+        }
+    }
+
+    /// The reset as a duration.
+    pub fn reset(&self) -> Option<Duration> {
+        self.reset_ms.map(Duration::from_millis)
+    }
+}
+
+/// A boxed future, as the budget trait returns (a database-backed budget awaits I/O).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The rate budget of one store: asked before every request, told what every answer said.
+pub trait RateBudget: Send + Sync + fmt::Debug {
+    /// Takes one request's share of the quota, or says how long to wait before asking
+    /// again.
+    fn take(&self) -> BoxFuture<'_, Result<(), Duration>>;
+
+    /// Records what an answer's headers said.
+    fn observe(&self, headers: &RateLimitHeaders);
+
+    /// A 429: nobody sends to this store until `reset` has passed.
+    fn exhausted(&self, reset: Duration);
+}
+
+/// Hands out the budget of each store.
+pub trait RateBudgets: Send + Sync + fmt::Debug {
+    /// The budget of a store (the same one for every caller naming that store).
+    fn store(&self, store: &StoreHash) -> Arc<dyn RateBudget>;
+}
 
 /// What BigCommerce last said about one store's quota.
 #[derive(Debug, Default)]
@@ -25,129 +111,93 @@ struct Budget {
     window: Option<Duration>,
 }
 
-/// The rate-limit state of every store this process talks to. Cheap to clone. A process
-/// talks to a few stores: an ordered map finds one with a few comparisons, no hashing.
-#[derive(Debug, Clone, Default)]
-pub struct Pacer {
-    stores: Arc<Mutex<BTreeMap<String, StoreBudget>>>,
-}
+impl Budget {
+    fn try_take(&mut self, now: Instant) -> Result<(), Duration> {
+        if self.reset_at.is_some_and(|at| at <= now) {
+            // A new window: the quota is back, and the window runs for its known length
+            // until an answer says otherwise. Without a known quota, one request goes
+            // first and its answer tells the rest (the others ask again within a second).
+            self.left = Some(self.quota.unwrap_or(1));
+            self.reset_at = Some(now + self.window.unwrap_or(UNKNOWN_WINDOW_RECHECK));
+        }
+        match self.left {
+            Some(0) => {
+                // "None left" without a usable reset: the documented window.
+                let reset_at = *self.reset_at.get_or_insert(now + DOCUMENTED_WINDOW);
+                Err(reset_at.saturating_duration_since(now).max(Duration::from_millis(1)))
+            }
+            Some(left) => {
+                self.left = Some(left - 1);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
 
-/// The rate-limit state of one store, shared by every request to it in the process. A
-/// store's client holds it, so a request reaches it without looking the store up.
-#[derive(Debug, Clone, Default)]
-pub struct StoreBudget(Arc<Mutex<Budget>>);
-
-/// The rate-limit headers of one response.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RateLimitHeaders {
-    /// `X-Rate-Limit-Requests-Left`.
-    pub left: Option<u32>,
-    /// `X-Rate-Limit-Requests-Quota`.
-    pub quota: Option<u32>,
-    /// `X-Rate-Limit-Time-Window-Ms`.
-    pub window_ms: Option<u64>,
-    /// `X-Rate-Limit-Time-Reset-Ms`.
-    pub reset_ms: Option<u64>,
-}
-
-impl RateLimitHeaders {
-    /// Reads the headers (names are case-insensitive).
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        const LEFT: HeaderName = HeaderName::from_static("x-rate-limit-requests-left");
-        const QUOTA: HeaderName = HeaderName::from_static("x-rate-limit-requests-quota");
-        const WINDOW: HeaderName = HeaderName::from_static("x-rate-limit-time-window-ms");
-        const RESET: HeaderName = HeaderName::from_static("x-rate-limit-time-reset-ms");
-        let number = |name: HeaderName| {
-            headers
-                .get(&name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
+    fn observe(&mut self, headers: &RateLimitHeaders, now: Instant) {
+        self.quota = headers.quota.or(self.quota);
+        self.window = headers.window_ms.map(Duration::from_millis).or(self.window);
+        let Some(left) = headers.left else { return };
+        let reset_at = headers.reset().map(|reset| now + reset);
+        // Answers arrive out of order under concurrency, so the smaller remaining count
+        // wins within a window.
+        let same_window = match (self.reset_at, reset_at) {
+            (Some(known), Some(new)) => new.saturating_duration_since(known) < Duration::from_millis(500),
+            _ => false,
         };
-        Self {
-            left: number(LEFT).map(|n| n.min(u64::from(u32::MAX)) as u32),
-            quota: number(QUOTA).map(|n| n.min(u64::from(u32::MAX)) as u32),
-            window_ms: number(WINDOW),
-            reset_ms: number(RESET),
+        self.left = Some(if same_window {
+            self.left.map_or(left, |known| known.min(left))
+        } else {
+            left
+        });
+        if reset_at.is_some() {
+            self.reset_at = reset_at;
+        } else if left == 0 && self.reset_at.is_none_or(|at| at <= now) {
+            self.reset_at = Some(now + DOCUMENTED_WINDOW);
         }
     }
 }
 
-impl Pacer {
-    /// The budget of a store (the same one for every caller naming that store).
-    pub fn store(&self, store: &str) -> StoreBudget {
-        let mut stores = self.stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Look up before inserting: the store's name is only copied the first time.
-        if let Some(budget) = stores.get(store) {
-            return budget.clone();
-        }
-        stores.entry(store.to_owned()).or_default().clone()
-    }
-}
+/// The budget of one store inside this process. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct LocalBudget(Arc<Mutex<Budget>>);
 
-impl StoreBudget {
-    fn with_budget<T>(&self, f: impl FnOnce(&mut Budget) -> T) -> T {
+impl LocalBudget {
+    fn with<T>(&self, f: impl FnOnce(&mut Budget) -> T) -> T {
         f(&mut self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
+}
 
-    /// Waits until the store's known quota allows one more request, and takes it.
-    /// Returns how long it waited.
-    pub async fn acquire(&self) -> Duration {
-        let started = Instant::now();
-        loop {
-            let wait = self.with_budget(|budget| {
-                let now = Instant::now();
-                if budget.reset_at.is_some_and(|at| at <= now) {
-                    // A new window: the quota is back, and the window runs for its known
-                    // length until an answer says otherwise. Without a known quota, one
-                    // request goes first and its answer tells the rest.
-                    budget.left = Some(budget.quota.unwrap_or(1));
-                    budget.reset_at = Some(now + budget.window.unwrap_or(Duration::from_secs(1)));
-                }
-                match budget.left {
-                    Some(0) => Some(budget.reset_at.map_or(Duration::from_millis(100), |at| at - now)),
-                    Some(left) => {
-                        budget.left = Some(left - 1);
-                        None
-                    }
-                    None => None,
-                }
-            });
-            match wait {
-                None => return started.elapsed(),
-                Some(wait) => tokio::time::sleep(wait.max(Duration::from_millis(1))).await,
-            }
-        }
+impl RateBudget for LocalBudget {
+    fn take(&self) -> BoxFuture<'_, Result<(), Duration>> {
+        let taken = self.with(|budget| budget.try_take(Instant::now()));
+        Box::pin(std::future::ready(taken))
     }
 
-    /// Records what an answer said. Answers arrive out of order under concurrency, so
-    /// the smaller remaining count wins within a window.
-    pub fn observe(&self, headers: RateLimitHeaders) {
-        let reset_at = headers.reset_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
-        self.with_budget(|budget| {
-            budget.quota = headers.quota.or(budget.quota);
-            budget.window = headers.window_ms.map(Duration::from_millis).or(budget.window);
-            let Some(left) = headers.left else { return };
-            let same_window = match (budget.reset_at, reset_at) {
-                (Some(known), Some(new)) => new.saturating_duration_since(known) < Duration::from_millis(500),
-                _ => false,
-            };
-            budget.left = Some(if same_window {
-                budget.left.map_or(left, |known| known.min(left))
-            } else {
-                left
-            });
-            if reset_at.is_some() {
-                budget.reset_at = reset_at;
-            }
-        });
+    fn observe(&self, headers: &RateLimitHeaders) {
+        self.with(|budget| budget.observe(headers, Instant::now()));
     }
 
-    /// A 429: nobody sends to this store until the reset.
-    pub fn exhausted(&self, reset: Duration) {
-        self.with_budget(|budget| {
+    fn exhausted(&self, reset: Duration) {
+        self.with(|budget| {
             budget.left = Some(0);
             budget.reset_at = Some(Instant::now() + reset);
         });
+    }
+}
+
+/// The budgets of every store this process talks to, shared by all its requests. Cheap to
+/// clone. A process talks to a few stores: an ordered map finds one with a few
+/// comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct LocalBudgets {
+    stores: Arc<Mutex<BTreeMap<StoreHash, Arc<LocalBudget>>>>,
+}
+
+impl RateBudgets for LocalBudgets {
+    fn store(&self, store: &StoreHash) -> Arc<dyn RateBudget> {
+        let mut stores = self.stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        stores.entry(store.clone()).or_default().clone()
     }
 }
 
@@ -164,58 +214,73 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn requests_go_straight_through_while_quota_is_left() {
-        let pacer = Pacer::default();
-        pacer.store("s").observe(headers(5, 10_000));
+    #[test]
+    fn requests_go_straight_through_while_quota_is_left() {
+        let mut budget = Budget::default();
+        let now = Instant::now();
+        budget.observe(&headers(5, 10_000), now);
         for _ in 0..5 {
-            assert!(pacer.store("s").acquire().await < Duration::from_millis(5));
+            assert_eq!(budget.try_take(now), Ok(()));
         }
-    }
-
-    #[tokio::test]
-    async fn an_empty_budget_waits_for_the_reset() {
-        let pacer = Pacer::default();
-        pacer.store("s").observe(headers(1, 150));
-        assert!(pacer.store("s").acquire().await < Duration::from_millis(5));
-        let waited = pacer.store("s").acquire().await;
-        assert!(waited >= Duration::from_millis(140), "{waited:?}");
+        let wait = budget.try_take(now).unwrap_err();
         assert!(
-            pacer.store("other").acquire().await < Duration::from_millis(5),
-            "stores are paced separately"
+            wait > Duration::from_millis(9_900) && wait <= Duration::from_secs(10),
+            "{wait:?}"
         );
     }
 
-    #[tokio::test]
-    async fn after_a_reset_only_the_quota_goes_at_once() {
-        let pacer = Pacer::default();
-        pacer.store("s").observe(RateLimitHeaders {
-            left: Some(0),
-            quota: Some(2),
-            window_ms: Some(100),
-            reset_ms: Some(50),
-        });
-        let started = Instant::now();
-        pacer.store("s").acquire().await;
-        pacer.store("s").acquire().await;
-        assert!(started.elapsed() >= Duration::from_millis(45));
-        assert!(
-            started.elapsed() < Duration::from_millis(95),
-            "two go in the new window"
+    #[test]
+    fn an_empty_budget_waits_for_the_reset_then_the_quota_goes_at_once() {
+        let mut budget = Budget::default();
+        let now = Instant::now();
+        budget.observe(
+            &RateLimitHeaders {
+                left: Some(0),
+                quota: Some(2),
+                window_ms: Some(100),
+                reset_ms: Some(50),
+            },
+            now,
         );
-        let third = pacer.store("s").acquire().await;
-        assert!(
-            third >= Duration::from_millis(40),
-            "the third waits for a fresh answer or the next reset: {third:?}"
+        assert_eq!(budget.try_take(now), Err(Duration::from_millis(50)));
+        let later = now + Duration::from_millis(50);
+        assert_eq!(budget.try_take(later), Ok(()));
+        assert_eq!(budget.try_take(later), Ok(()));
+        assert_eq!(
+            budget.try_take(later),
+            Err(Duration::from_millis(100)),
+            "the third waits for the next window"
         );
     }
 
+    #[test]
+    fn none_left_without_a_reset_waits_the_documented_window() {
+        let mut budget = Budget::default();
+        let now = Instant::now();
+        budget.observe(
+            &RateLimitHeaders {
+                left: Some(0),
+                ..RateLimitHeaders::default()
+            },
+            now,
+        );
+        assert_eq!(budget.try_take(now), Err(DOCUMENTED_WINDOW));
+    }
+
+    #[test]
+    fn an_unknown_budget_never_waits() {
+        let mut budget = Budget::default();
+        assert_eq!(budget.try_take(Instant::now()), Ok(()));
+    }
+
     #[tokio::test]
-    async fn a_429_stops_everyone_until_the_reset() {
-        let pacer = Pacer::default();
-        pacer.store("s").exhausted(Duration::from_millis(120));
-        let waited = pacer.store("s").acquire().await;
-        assert!(waited >= Duration::from_millis(110), "{waited:?}");
+    async fn a_429_stops_everyone_until_the_reset_and_stores_are_separate() {
+        let budgets = LocalBudgets::default();
+        let store = StoreHash::new("s").unwrap();
+        budgets.store(&store).exhausted(Duration::from_millis(120));
+        let wait = budgets.store(&store).take().await.unwrap_err();
+        assert!(wait > Duration::from_millis(100), "{wait:?}");
+        assert_eq!(budgets.store(&StoreHash::new("other").unwrap()).take().await, Ok(()));
     }
 
     #[test]
@@ -228,6 +293,30 @@ mod tests {
         assert_eq!(
             (parsed.left, parsed.quota, parsed.reset_ms, parsed.window_ms),
             (Some(35), Some(150), Some(15_000), None)
+        );
+    }
+
+    #[test]
+    fn hostile_header_values_are_ignored_or_cut() {
+        let mut map = HeaderMap::new();
+        map.insert("x-rate-limit-requests-left", "-5".parse().unwrap());
+        map.insert("x-rate-limit-requests-quota", "0".parse().unwrap());
+        map.insert("x-rate-limit-time-window-ms", "99999999999999".parse().unwrap());
+        map.insert("x-rate-limit-time-reset-ms", "18446744073709551615".parse().unwrap());
+        let parsed = RateLimitHeaders::from_headers(&map);
+        assert_eq!(parsed.left, None, "negative");
+        assert_eq!(parsed.quota, None, "zero");
+        assert_eq!(parsed.window_ms, Some(300_000));
+        assert_eq!(parsed.reset_ms, Some(300_000), "a year-long reset is cut to the cap");
+        map.insert("x-rate-limit-time-window-ms", "30000".parse().unwrap());
+        map.insert("x-rate-limit-time-reset-ms", "abc".parse().unwrap());
+        let parsed = RateLimitHeaders::from_headers(&map);
+        assert_eq!(parsed.reset_ms, None, "not a number");
+        map.insert("x-rate-limit-time-reset-ms", "90000".parse().unwrap());
+        assert_eq!(
+            RateLimitHeaders::from_headers(&map).reset_ms,
+            Some(30_000),
+            "never longer than the window"
         );
     }
 }

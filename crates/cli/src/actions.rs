@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::{Value, json};
-use syncaut_actions::schema::{STEP_NAME_PATTERN, form_schema, is_valid_step_name};
+use syncaut_actions::StepName;
+use syncaut_actions::schema::form_schema;
 use syncaut_actions::{ACTIONS, Action, Param, Wire, describe, export_files, find, nearest_ids, output};
 
 use crate::error::CliError;
@@ -179,14 +180,7 @@ fn export(out: &std::path::Path) -> Result<(), CliError> {
 }
 
 fn variables(action: &Action, step: &str, json: bool) -> Result<(), CliError> {
-    if !is_valid_step_name(step) {
-        return Err(CliError::new(
-            "invalid_step_name",
-            format!(
-                "step name `{step}` is not valid: it must start with a letter or underscore and have no spaces ({STEP_NAME_PATTERN}), e.g. getOrders"
-            ),
-        ));
-    }
+    StepName::new(step).map_err(|e| CliError::new("invalid_step_name", e.to_string()))?;
     let entries = output::variables(action, step);
     if json {
         return print_json(&serde_json::to_value(&entries).map_err(|e| CliError::new("internal", e.to_string()))?);

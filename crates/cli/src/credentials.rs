@@ -112,7 +112,7 @@ fn read_token() -> Result<SecretString, CliError> {
 pub(crate) fn run(command: CredentialsCommand) -> Result<(), CliError> {
     match command {
         CredentialsCommand::Add { name, workspace } => {
-            let vault = open_vault()?;
+            let mut vault = open_vault()?;
             let token = read_token()?;
             let info = vault.add(&workspace, &name, &token).map_err(|e| vault_error(&e))?;
             print_lines(&[format!(
@@ -150,7 +150,7 @@ pub(crate) fn run(command: CredentialsCommand) -> Result<(), CliError> {
             print_lines(&[format!("removed credential `{name}`")])
         }
         CredentialsCommand::Rotate { name, workspace } => {
-            let vault = open_vault()?;
+            let mut vault = open_vault()?;
             let token = read_token()?;
             vault
                 .replace_token(&workspace, &name, &token)

@@ -20,19 +20,34 @@ impl CliError {
         }
     }
 
-    /// Writing output failed (a closed pipe, a full disk).
+    /// Reading or writing failed (a full disk, a missing file). A pipe closed by the
+    /// reader (`syncaut … | head`) is not a failure the user needs to hear about: it has
+    /// its own code, and the command exits quietly.
     pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return Self::new(Self::BROKEN_PIPE, "the output was closed");
+        }
         Self::new("io", format!("could not {what}: {err}"))
+    }
+
+    /// The code of a closed output pipe.
+    pub(crate) const BROKEN_PIPE: &'static str = "broken_pipe";
+
+    /// `{"code": …, "message": …}`.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"code": self.code, "message": self.message})
     }
 
     /// Prints the error on standard error, as text or JSON.
     pub(crate) fn print(&self, json: bool) {
-        if json {
-            let value = serde_json::json!({"error": {"code": self.code, "message": self.message}});
-            eprintln!("{value}");
+        use std::io::Write;
+        let text = if json {
+            serde_json::json!({"error": self.to_json()}).to_string()
         } else {
-            eprintln!("{self}");
-        }
+            self.to_string()
+        };
+        // Standard error may be closed too; there is nothing more to say then.
+        let _ = writeln!(std::io::stderr(), "{text}");
     }
 }
 

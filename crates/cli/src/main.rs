@@ -12,6 +12,7 @@ mod progress;
 mod run;
 mod sandbox;
 mod store_check;
+mod vault;
 mod workflow;
 
 use std::process::ExitCode;
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.code == error::CliError::BROKEN_PIPE => ExitCode::SUCCESS,
         Err(err) => {
             err.print(json_errors);
             ExitCode::FAILURE

@@ -4,8 +4,9 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use bigcommerce_api::StatsSnapshot;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use syncaut_executor::{Executor, Progress};
+use syncaut_executor::{Executor, Output, Progress};
 
 /// Adds a page counter to the executor when standard error is a terminal.
 pub(crate) fn attach(executor: Executor) -> Executor {
@@ -26,4 +27,20 @@ pub(crate) fn attach(executor: Executor) -> Executor {
         }
     });
     executor.with_progress(progress)
+}
+
+/// After a step that took more than one request (a "return all", or retries), says on
+/// standard error what it took: the output itself holds only what BigCommerce returned.
+pub(crate) fn summary(output: &Output, stats: &StatsSnapshot) {
+    if stats.requests <= 1 {
+        return;
+    }
+    let records = output
+        .data_len()
+        .map(|n| format!("{n} record(s) in "))
+        .unwrap_or_default();
+    eprintln!(
+        "{records}{} request(s), {} retried, {} ms waiting for rate limits and backoff, {} bytes",
+        stats.requests, stats.retries, stats.waited_ms, stats.bytes
+    );
 }

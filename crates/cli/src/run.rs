@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use bigcommerce_api::{Stats, TransportConfig};
 use clap::Args;
-use secrecy::SecretString;
 use serde_json::{Map, Value};
 use syncaut_executor::{CredentialSource, ExecError, Executor, NoCredentials, Step, StepOutputs};
 
@@ -20,7 +20,7 @@ pub(crate) struct RunArgs {
     #[arg(long = "store-hash")]
     store_hash: String,
     /// A credential saved with `syncaut credentials add`.
-    #[arg(long, conflicts_with = "token_env", required_unless_present = "token_env")]
+    #[arg(long, conflicts_with = "token_env")]
     credential: Option<String>,
     /// An environment variable holding the API token instead.
     #[arg(long = "token-env", value_name = "VAR")]
@@ -97,19 +97,6 @@ fn read_context(path: &Option<PathBuf>) -> Result<StepOutputs, CliError> {
     }
 }
 
-/// The token named by `--token-env`.
-pub(crate) fn token_from_env(var: &str) -> Result<SecretString, CliError> {
-    match std::env::var(var) {
-        Ok(token) if !token.trim().is_empty() => Ok(SecretString::from(token.trim().to_owned())),
-        _ => Err(CliError::new(
-            "token_env_missing",
-            format!(
-                "the environment variable {var} is not set; export it with your BigCommerce API token, or use --credential NAME"
-            ),
-        )),
-    }
-}
-
 pub(crate) fn exec_error(err: &ExecError) -> CliError {
     CliError::new(err.code(), err.to_string())
 }
@@ -119,36 +106,45 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     let params = parse_params(&args)?;
     let outputs = read_context(&args.context)?;
     let credential = match (&args.credential, &args.token_env) {
-        (_, Some(var)) => CredentialSource::Token(token_from_env(var)?),
+        (_, Some(var)) if args.dry_run => CredentialSource::Named(format!("${var}")),
+        (_, Some(var)) => CredentialSource::Token(syncaut_workflow::token_from_env(var).map_err(|e| match e {
+            ExecError::CredentialUnavailable { reason, .. } => {
+                CliError::new("token_env_missing", format!("{reason}, or use --credential NAME"))
+            }
+            other => exec_error(&other),
+        })?),
         (Some(name), None) => CredentialSource::Named(name.clone()),
         (None, None) => {
             return Err(CliError::new(
                 "missing_credential",
-                "pass --credential NAME or --token-env VAR",
+                "one of --credential NAME (a credential saved with `syncaut credentials add`) or --token-env VAR (an environment variable holding the token) is needed",
             ));
         }
     };
-    let step = Step {
-        name: args.step.clone(),
-        action: args.action.clone(),
-        store_hash: args.store_hash.clone(),
-        credential,
-        params,
-    };
-    let executor = crate::progress::attach(Executor::from_env().map_err(|e| exec_error(&e))?);
+    let step =
+        Step::new(&args.step, &args.action, &args.store_hash, credential, &params).map_err(|e| exec_error(&e))?;
+    let config = TransportConfig::from_env().map_err(|e| CliError::new(e.code(), e.to_string()))?;
     if args.dry_run {
+        if outputs.is_empty() {
+            return crate::output::print_json(&step.preview(&config));
+        }
+        // With earlier outputs, show the request as it would be sent.
+        let executor = Executor::new(&config).map_err(|e| exec_error(&e))?;
         let prepared = executor.prepare(&step, &outputs).map_err(|e| exec_error(&e))?;
-        let base = executor.api_base(&prepared.store_hash, prepared.action.api_version);
-        return crate::output::print_json(&prepared.request.describe(&base));
+        return crate::output::print_json(&syncaut_executor::request::describe(&prepared, &config));
     }
+    let executor = crate::progress::attach(Executor::new(&config).map_err(|e| exec_error(&e))?);
     let runtime = crate::runtime()?;
+    let stats = Stats::default();
     let output = match &step.credential {
         CredentialSource::Named(_) => {
             let vault = crate::credentials::open_vault()?;
-            let store = syncaut_credentials::VaultCredentials::new(vault, &args.workspace);
-            runtime.block_on(executor.execute(&step, &outputs, &store))
+            let store = crate::vault::VaultCredentials::new(vault, &args.workspace);
+            runtime.block_on(executor.execute(&step, &outputs, &store, &stats))
         }
-        CredentialSource::Token(_) => runtime.block_on(executor.execute(&step, &outputs, &NoCredentials)),
+        CredentialSource::Token(_) => runtime.block_on(executor.execute(&step, &outputs, &NoCredentials, &stats)),
     };
-    crate::output::print_json(&output.map_err(|e| exec_error(&e))?)
+    let output = output.map_err(|e| exec_error(&e))?;
+    crate::progress::summary(&output, &stats.snapshot());
+    crate::output::print_json(&output)
 }

@@ -2,13 +2,14 @@
 
 use std::path::PathBuf;
 
+use bigcommerce_api::{StatsSnapshot, StoreHash, TransportConfig};
 use clap::Subcommand;
 use secrecy::SecretString;
 use serde::Serialize;
 use serde::ser::SerializeMap;
-use syncaut_executor::workflow::{Target, Workflow};
 use syncaut_executor::{Executor, NoCredentials, Output};
 use syncaut_sandbox::{FULL_ACCESS_TOKEN, STORE_HASH, Sandbox};
+use syncaut_workflow::{Plan, PlannedStep, RunFailure, Target};
 
 use crate::error::CliError;
 use crate::output::{print_json, print_lines};
@@ -49,30 +50,29 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
         json,
         workspace,
     } = command;
-    let text = std::fs::read_to_string(&file).map_err(|e| CliError::io(&format!("read {}", file.display()), &e))?;
-    let invalid = |e: syncaut_executor::workflow::WorkflowError| {
-        CliError::new("invalid_workflow", format!("{}: {e}", file.display()))
-    };
-    let workflow = Workflow::parse(&text).map_err(invalid)?;
+    let text = read_file(&file)?;
+    let invalid =
+        |e: syncaut_workflow::WorkflowError| CliError::new("invalid_workflow", format!("{}: {e}", file.display()));
+    let plan = Plan::parse(&text).map_err(invalid)?;
     let target = if sandbox {
         Target::Override {
-            store_hash: STORE_HASH.to_owned(),
+            store_hash: StoreHash::new(STORE_HASH).map_err(|e| CliError::new(e.code(), e.to_string()))?,
             token: SecretString::from(FULL_ACCESS_TOKEN),
         }
     } else {
         Target::AsWritten
     };
-    workflow.check_target(&target).map_err(invalid)?;
-    let failed = |f: syncaut_executor::workflow::StepFailure| {
+    plan.check_target(&target).map_err(invalid)?;
+    let total = plan.steps.len();
+    let failed = |f: &RunFailure| {
         let err = exec_error(&f.error);
         CliError::new(
             err.code,
             format!(
-                "step `{}` ({}, step {} of {}) failed: {}",
+                "step `{}` ({}, step {} of {total}) failed: {}",
                 f.step,
                 f.action,
                 f.index + 1,
-                workflow.steps.len(),
                 err.message
             ),
         )
@@ -92,68 +92,102 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
         } else {
             None
         };
-        let executor = match &running {
-            Some(running) => Executor::new(
-                &bigcommerce_api::TransportConfig::new(&running.base_url())
-                    .map_err(|e| CliError::new(e.code(), e.to_string()))?,
-            ),
-            None => Executor::from_env(),
+        let config = match &running {
+            Some(running) => TransportConfig::new(&running.base_url()),
+            None => TransportConfig::from_env(),
         }
-        .map_err(|e| exec_error(&e))?;
-        let executor = crate::progress::attach(executor);
+        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
         if dry_run {
-            let requests = workflow.dry_run(&executor, &target).map_err(failed)?;
-            return print_steps(&workflow, &requests, json, "request");
+            let requests = plan.preview(&config, &target).map_err(invalid)?;
+            return print_steps(&plan, &requests, json, "request");
         }
-        let total = workflow.steps.len();
+        let executor = crate::progress::attach(Executor::new(&config).map_err(|e| exec_error(&e))?);
         let mut outputs = Vec::new();
+        let on_output = |index: usize, step: &PlannedStep, output: &Output, stats: &StatsSnapshot| {
+            if !json {
+                announce(index, total, step, output);
+                crate::progress::summary(output, stats);
+            }
+            outputs.push(output.clone());
+        };
         let result = if sandbox {
-            workflow
-                .run(&executor, &NoCredentials, &target, |index, step, output| {
-                    announce(json, index, total, &step.name, &step.action, output);
-                    outputs.push(output.clone());
-                })
-                .await
+            plan.run(&executor, &NoCredentials, &target, on_output).await
         } else {
             let vault = crate::credentials::open_vault()?;
-            let store = syncaut_credentials::VaultCredentials::new(vault, &workspace);
-            workflow
-                .run(&executor, &store, &target, |index, step, output| {
-                    announce(json, index, total, &step.name, &step.action, output);
-                    outputs.push(output.clone());
-                })
-                .await
+            let store = crate::vault::VaultCredentials::new(vault, &workspace);
+            plan.run(&executor, &store, &target, on_output).await
         };
-        result.map_err(failed)?;
-        if json {
-            return print_steps(&workflow, &outputs, true, "output");
+        match result {
+            Ok(_) if json => print_json(&Report {
+                plan: &plan,
+                values: &outputs,
+                key: "output",
+                failure: None,
+            }),
+            Ok(_) => print_lines(&[format!("workflow finished: {total} step(s) succeeded")]),
+            Err(failure) => {
+                let error = failed(&failure);
+                if json {
+                    // What the steps that ran returned is never lost: the id of a product
+                    // created before the failure is right there.
+                    print_json(&Report {
+                        plan: &plan,
+                        values: &outputs,
+                        key: "output",
+                        failure: Some((&failure, &error)),
+                    })?;
+                }
+                Err(error)
+            }
         }
-        print_lines(&[format!("workflow finished: {total} step(s) succeeded")])
     })
 }
 
-/// Prints one step's output as soon as it exists (text mode).
-fn announce(json: bool, index: usize, total: usize, name: &str, action: &str, output: &Output) {
-    if json {
-        return;
+/// Reads a workflow file, refusing one too large to be a workflow.
+fn read_file(path: &std::path::Path) -> Result<String, CliError> {
+    let read = |e: &std::io::Error| CliError::io(&format!("read {}", path.display()), e);
+    let metadata = std::fs::metadata(path).map_err(|e| read(&e))?;
+    if metadata.len() > syncaut_workflow::file::MAX_FILE_BYTES as u64 {
+        return Err(CliError::new(
+            "invalid_workflow",
+            format!(
+                "{}: the file is {} bytes; the most a workflow file may hold is {}",
+                path.display(),
+                metadata.len(),
+                syncaut_workflow::file::MAX_FILE_BYTES
+            ),
+        ));
     }
-    let _ = print_lines(&[format!("── step {}/{total}: {name} ({action})", index + 1)]);
+    std::fs::read_to_string(path).map_err(|e| read(&e))
+}
+
+/// Prints one step's output as soon as it exists (text mode).
+fn announce(index: usize, total: usize, step: &PlannedStep, output: &Output) {
+    let _ = print_lines(&[format!(
+        "── step {}/{total}: {} ({})",
+        index + 1,
+        step.name,
+        step.action_id()
+    )]);
     let _ = print_json(output);
 }
 
 /// `{"workflow": …, "steps": [{"name": …, "action": …, "<key>": …}]}`, serialised as it
-/// is written.
+/// is written; after a failure, the failing step follows with its `error`, and the
+/// document's own `error` says what failed.
 struct Report<'a, T> {
-    workflow: &'a Workflow,
+    plan: &'a Plan,
     values: &'a [T],
     key: &'a str,
+    failure: Option<(&'a RunFailure, &'a CliError)>,
 }
 
 struct StepRecord<'a, T> {
     name: &'a str,
     action: &'a str,
     key: &'a str,
-    value: &'a T,
+    value: Option<&'a T>,
+    error: Option<&'a CliError>,
 }
 
 impl<T: Serialize> Serialize for StepRecord<'_, T> {
@@ -161,43 +195,66 @@ impl<T: Serialize> Serialize for StepRecord<'_, T> {
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("name", self.name)?;
         map.serialize_entry("action", self.action)?;
-        map.serialize_entry(self.key, self.value)?;
+        if let Some(value) = self.value {
+            map.serialize_entry(self.key, value)?;
+        }
+        if let Some(error) = self.error {
+            map.serialize_entry("error", &error.to_json())?;
+        }
         map.end()
     }
 }
 
 impl<T: Serialize> Serialize for Report<'_, T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let steps: Vec<StepRecord<'_, T>> = self
-            .workflow
+        let mut steps: Vec<StepRecord<'_, T>> = self
+            .plan
             .steps
             .iter()
             .zip(self.values)
             .map(|(step, value)| StepRecord {
                 name: &step.name,
-                action: &step.action,
+                action: step.action_id(),
                 key: self.key,
-                value,
+                value: Some(value),
+                error: None,
             })
             .collect();
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("workflow", &self.workflow.name)?;
+        if let Some((failure, error)) = self.failure {
+            steps.push(StepRecord {
+                name: &failure.step,
+                action: failure.action,
+                key: self.key,
+                value: None,
+                error: Some(error),
+            });
+        }
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("workflow", &self.plan.name)?;
         map.serialize_entry("steps", &steps)?;
+        if let Some((_, error)) = self.failure {
+            map.serialize_entry("error", &error.to_json())?;
+        }
         map.end()
     }
 }
 
-fn print_steps<T: Serialize>(workflow: &Workflow, values: &[T], json: bool, key: &str) -> Result<(), CliError> {
+fn print_steps<T: Serialize>(plan: &Plan, values: &[T], json: bool, key: &str) -> Result<(), CliError> {
     if json {
-        return print_json(&Report { workflow, values, key });
+        return print_json(&Report {
+            plan,
+            values,
+            key,
+            failure: None,
+        });
     }
-    let total = workflow.steps.len();
-    for (index, (step, value)) in workflow.steps.iter().zip(values).enumerate() {
+    let total = plan.steps.len();
+    for (index, (step, value)) in plan.steps.iter().zip(values).enumerate() {
         print_lines(&[format!(
             "── step {}/{total}: {} ({}) would send:",
             index + 1,
             step.name,
-            step.action
+            step.action_id()
         )])?;
         print_json(value)?;
     }

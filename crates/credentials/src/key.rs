@@ -85,11 +85,16 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    /// `SYNCAUT_MASTER_KEY` when set, otherwise `<data_dir>/master.key`.
+    /// `SYNCAUT_MASTER_KEY` when set, otherwise `<data_dir>/master.key`. A variable that is
+    /// set but empty is an error, not a reason to create a new key file.
     pub fn from_env(data_dir: &Path) -> Result<Self, VaultError> {
         match std::env::var(MASTER_KEY_ENV) {
-            Ok(text) if !text.trim().is_empty() => Ok(Self::Key(MasterKey::from_base64(&text, MASTER_KEY_ENV)?)),
-            _ => Ok(Self::File(data_dir.join(KEY_FILE))),
+            Ok(text) if text.trim().is_empty() => Err(VaultError::InvalidKey(format!(
+                "{MASTER_KEY_ENV} (it is set but empty: set it to your key, or unset it to use {KEY_FILE} in the data directory)"
+            ))),
+            Ok(text) => Ok(Self::Key(MasterKey::from_base64(&text, MASTER_KEY_ENV)?)),
+            Err(std::env::VarError::NotUnicode(_)) => Err(VaultError::InvalidKey(MASTER_KEY_ENV.to_owned())),
+            Err(std::env::VarError::NotPresent) => Ok(Self::File(data_dir.join(KEY_FILE))),
         }
     }
 }
@@ -118,6 +123,11 @@ pub(crate) fn load_or_create(path: &Path) -> Result<MasterKey, VaultError> {
 }
 
 pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, VaultError> {
+    match fs::metadata(path) {
+        Ok(meta) => check_private(path, &meta, "the key file", 0o600)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => {}
+    }
     match fs::read_to_string(path) {
         Ok(text) => {
             let text = Zeroizing::new(text);
@@ -129,6 +139,58 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, VaultError
             path.display()
         ))),
     }
+}
+
+/// Refuses a file or directory that users other than the owner can read or change.
+pub(crate) fn check_private(path: &Path, meta: &fs::Metadata, what: &'static str, fix: u32) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(VaultError::Exposed {
+                what,
+                path: path.display().to_string(),
+                mode,
+                fix,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, meta, what, fix);
+    Ok(())
+}
+
+/// Where a rotation writes the new key before the database uses it: a fresh name per
+/// rotation, beside the key file, found again by [`pending_keys`].
+pub(crate) fn pending_path(key_path: &Path) -> Result<PathBuf, VaultError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| VaultError::Random(e.to_string()))?;
+    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(key_path.with_file_name(format!("{}{suffix}", pending_prefix(key_path))))
+}
+
+fn pending_prefix(key_path: &Path) -> String {
+    let name = key_path
+        .file_name()
+        .map_or_else(|| KEY_FILE.into(), |n| n.to_string_lossy().into_owned());
+    format!("{name}.next-")
+}
+
+/// The new keys of rotations that did not finish.
+pub(crate) fn pending_keys(key_path: &Path) -> Result<Vec<PathBuf>, VaultError> {
+    let Some(dir) = key_path.parent() else {
+        return Ok(Vec::new());
+    };
+    let prefix = pending_prefix(key_path);
+    let entries = fs::read_dir(dir).map_err(|e| VaultError::Io(format!("cannot list {}: {e}", dir.display())))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|entry| entry.path())
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// Writes a key to a new file readable by the owner only, and syncs it to disk.
@@ -161,6 +223,38 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_with_the_chmod_to_run() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        load_or_create(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = load_or_create(&path).unwrap_err();
+        assert_eq!(err.code(), "insecure_permissions");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the key file {0} can be read or changed by other users (mode 644); run `chmod 600 {0}` and try again",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn pending_keys_have_fresh_names_and_are_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let (a, b) = (pending_path(&path).unwrap(), pending_path(&path).unwrap());
+        assert_ne!(a, b);
+        write_private(&a, &MasterKey::generate().unwrap()).unwrap();
+        write_private(&b, &MasterKey::generate().unwrap()).unwrap();
+        let mut expected = vec![a, b];
+        expected.sort();
+        assert_eq!(pending_keys(&path).unwrap(), expected);
     }
 
     #[test]

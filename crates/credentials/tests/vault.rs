@@ -7,10 +7,20 @@ use std::process::{Command, Stdio};
 
 use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
-use syncaut_credentials::{DB_FILE, DEFAULT_WORKSPACE, KEY_FILE, KeySource, MasterKey, Vault, VaultCredentials};
-use syncaut_executor::{CredentialError, CredentialStore};
+use syncaut_credentials::{DB_FILE, DEFAULT_WORKSPACE, KEY_FILE, KeySource, MasterKey, Vault};
 
 const SENTINEL: &str = "SENTINEL-vault-token-8c1d2f";
+
+/// A temporary data directory only its owner can reach, as the vault requires.
+fn private_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    dir
+}
 
 fn file_key(dir: &Path) -> KeySource {
     KeySource::File(dir.join(KEY_FILE))
@@ -37,8 +47,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn tokens_round_trip_and_never_sit_in_the_database_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
     let info = vault
         .add(DEFAULT_WORKSPACE, "Client Store — BigCommerce", &token(SENTINEL))
         .unwrap();
@@ -70,8 +80,8 @@ fn tokens_round_trip_and_never_sit_in_the_database_files() {
 
 #[test]
 fn names_are_unique_per_workspace_and_removal_is_final() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "shop", &token("a")).unwrap();
     assert_eq!(
         vault.add("default", "shop", &token("b")).unwrap_err().code(),
@@ -98,8 +108,8 @@ fn names_are_unique_per_workspace_and_removal_is_final() {
 
 #[test]
 fn replacing_a_token_keeps_the_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
     let before = vault.add("default", "shop", &token("old")).unwrap();
     let after = vault.replace_token("default", "shop", &token("new")).unwrap();
     assert_eq!(before.id, after.id);
@@ -108,7 +118,7 @@ fn replacing_a_token_keeps_the_record() {
 
 #[test]
 fn a_wrong_master_key_is_refused_clearly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     Vault::open(dir.path(), file_key(dir.path()))
         .unwrap()
         .add("default", "shop", &token(SENTINEL))
@@ -125,8 +135,8 @@ fn a_wrong_master_key_is_refused_clearly() {
 
 #[test]
 fn tampered_or_moved_ciphertext_is_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     vault.add("default", "b", &token("token-b")).unwrap();
     let db = Connection::open(dir.path().join(DB_FILE)).unwrap();
@@ -151,7 +161,7 @@ fn tampered_or_moved_ciphertext_is_rejected() {
 
 #[test]
 fn a_corrupt_database_is_an_error_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     std::fs::write(
         dir.path().join(DB_FILE),
         b"this is not a database, just forty-odd bytes of text....",
@@ -163,7 +173,7 @@ fn a_corrupt_database_is_an_error_not_a_panic() {
         err.to_string().contains("is damaged or is not a Syncaut vault"),
         "{err}"
     );
-    let other = tempfile::tempdir().unwrap();
+    let other = private_dir();
     let db = Connection::open(other.path().join(DB_FILE)).unwrap();
     db.execute_batch("CREATE TABLE unrelated (x INTEGER);").unwrap();
     drop(db);
@@ -175,7 +185,7 @@ fn a_corrupt_database_is_an_error_not_a_panic() {
 
 #[test]
 fn rotating_the_master_key_reseals_everything() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     vault.add("other", "b", &token("token-b")).unwrap();
@@ -198,16 +208,6 @@ fn rotating_the_master_key_reseals_everything() {
     assert_eq!(old.token("default", "a").unwrap_err().code(), "wrong_master_key");
 }
 
-#[test]
-fn the_executor_resolves_credentials_through_the_vault() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
-    vault.add("default", "shop", &token(SENTINEL)).unwrap();
-    let store = VaultCredentials::new(vault, "default");
-    assert_eq!(store.token("shop").unwrap().expose_secret(), SENTINEL);
-    assert!(matches!(store.token("gone"), Err(CredentialError::NotFound)));
-}
-
 /// Run only as a child of `a_killed_writer_loses_nothing_it_committed`: adds credentials
 /// forever, printing each name once its transaction has committed.
 #[test]
@@ -217,7 +217,7 @@ fn child_adds_until_killed() {
         return;
     };
     let dir = Path::new(&dir);
-    let vault = Vault::open(dir, KeySource::File(dir.join(KEY_FILE))).unwrap();
+    let mut vault = Vault::open(dir, KeySource::File(dir.join(KEY_FILE))).unwrap();
     for i in 0.. {
         let name = format!("cred-{i}");
         vault.add("default", &name, &token(&format!("token-{i}"))).unwrap();
@@ -227,7 +227,7 @@ fn child_adds_until_killed() {
 
 #[test]
 fn a_killed_writer_loses_nothing_it_committed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_dir();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -279,4 +279,212 @@ fn a_killed_writer_loses_nothing_it_committed() {
             "{name} was lost"
         );
     }
+}
+
+/// Every credential the test added is there with its token.
+fn assert_all_readable(dir: &Path, count: usize) {
+    let vault = Vault::open(dir, file_key(dir)).unwrap();
+    for i in 0..count {
+        let name = format!("c{i}");
+        assert_eq!(
+            vault.token("default", &name).unwrap().expose_secret(),
+            format!("token-{i}"),
+            "{name}"
+        );
+    }
+}
+
+/// Two rotations and an add at once, 120 times over (threads, each with its own vault
+/// and so its own lock handle): nothing is lost and every credential stays readable.
+#[test]
+fn concurrent_rotations_and_adds_lose_nothing() {
+    let dir = private_dir();
+    let path = dir.path().to_owned();
+    Vault::open(&path, file_key(&path)).unwrap();
+    let mut added = 0;
+    for round in 0..120 {
+        let rotators: Vec<_> = (0..2)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut vault = Vault::open(&path, file_key(&path)).unwrap();
+                    vault.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
+                })
+            })
+            .collect();
+        let adder = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut vault = Vault::open(&path, file_key(&path)).unwrap();
+                vault
+                    .add("default", &format!("c{round}"), &token(&format!("token-{round}")))
+                    .unwrap();
+            })
+        };
+        for handle in rotators.into_iter().chain([adder]) {
+            handle.join().unwrap();
+        }
+        added += 1;
+        assert_all_readable(&path, added);
+    }
+}
+
+/// A user sits at the token prompt (the vault is open, its key loaded) while another
+/// command rotates the key: the add that follows seals with the new key.
+#[test]
+fn an_add_after_another_commands_rotation_uses_the_new_key() {
+    let dir = private_dir();
+    let mut waiting = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut other = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    other.add("default", "first", &token("token-first")).unwrap();
+    other.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
+    waiting.add("default", "second", &token("token-second")).unwrap();
+    let reopened = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    assert_eq!(
+        reopened.token("default", "first").unwrap().expose_secret(),
+        "token-first"
+    );
+    assert_eq!(
+        reopened.token("default", "second").unwrap().expose_secret(),
+        "token-second"
+    );
+    assert_eq!(
+        waiting.token("default", "first").unwrap().expose_secret(),
+        "token-first"
+    );
+}
+
+/// With the key from the environment, a key that no longer matches the records is
+/// refused instead of sealing a record nobody can open.
+#[test]
+fn an_add_with_a_stale_environment_key_is_refused() {
+    let dir = private_dir();
+    let old = MasterKey::generate().unwrap();
+    let mut stale = Vault::open(dir.path(), KeySource::Key(old.clone())).unwrap();
+    let mut rotating = Vault::open(dir.path(), KeySource::Key(old)).unwrap();
+    rotating.add("default", "a", &token("token-a")).unwrap();
+    rotating.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
+    assert_eq!(
+        stale.add("default", "b", &token("token-b")).unwrap_err().code(),
+        "wrong_master_key"
+    );
+}
+
+fn pending_key_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("master.key.next-"))
+        .collect()
+}
+
+/// A rotation that committed but did not move its key into place is finished when the
+/// vault is next opened; one that did not commit leaves the old key in place.
+#[test]
+fn interrupted_rotations_are_finished_or_dropped_on_open() {
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    vault.add("default", "a", &token("token-a")).unwrap();
+    // Not committed: a stray new key beside the key file.
+    let stray = dir.path().join("master.key.next-00aa");
+    std::fs::write(
+        &stray,
+        format!("{}\n", MasterKey::generate().unwrap().to_base64().as_str()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stray, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    drop(vault);
+    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    assert!(pending_key_files(dir.path()).is_empty());
+    assert_eq!(vault.token("default", "a").unwrap().expose_secret(), "token-a");
+    // Committed: the records use the new key, which only the pending file holds.
+    let new_key = MasterKey::generate().unwrap();
+    let mut env_vault = Vault::open(
+        dir.path(),
+        KeySource::Key(
+            MasterKey::from_base64(&std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(), "k").unwrap(),
+        ),
+    )
+    .unwrap();
+    env_vault.rotate_master_key(new_key.clone()).unwrap();
+    let pending = dir.path().join("master.key.next-00bb");
+    std::fs::write(&pending, format!("{}\n", new_key.to_base64().as_str())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    assert!(pending_key_files(dir.path()).is_empty());
+    assert_eq!(vault.token("default", "a").unwrap().expose_secret(), "token-a");
+    assert_eq!(vault.key_id(), new_key.id());
+}
+
+/// When the database cannot say which key it uses, recovery deletes nothing: the pending
+/// key may be the only copy of the key the records are sealed with.
+#[test]
+fn recovery_never_deletes_a_pending_key_it_cannot_check() {
+    let dir = private_dir();
+    Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let pending = dir.path().join("master.key.next-00cc");
+    std::fs::write(
+        &pending,
+        format!("{}\n", MasterKey::generate().unwrap().to_base64().as_str()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join(DB_FILE),
+        b"this is not a database at all, not even close!",
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}-wal")));
+    let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}-shm")));
+    assert!(Vault::open(dir.path(), file_key(dir.path())).is_err());
+    assert!(pending.exists(), "the pending key must survive");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private_and_a_reachable_data_directory_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    vault.add("default", "a", &token("token-a")).unwrap();
+    for file in [DB_FILE, KEY_FILE, "vault.lock"] {
+        let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    drop(vault);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = Vault::open(dir.path(), file_key(dir.path())).unwrap_err();
+    assert_eq!(err.code(), "insecure_permissions");
+    assert!(
+        err.to_string()
+            .ends_with(&format!("run `chmod 700 {}` and try again", dir.path().display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_token_that_can_never_be_sent_is_refused_in_the_docs_words() {
+    let dir = private_dir();
+    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    for bad in ["SENTINEL\nsecond line", "SENTINEL\u{1b}[31m", "SENTINEL with space"] {
+        let err = vault.add("default", "a", &token(bad)).unwrap_err();
+        assert_eq!(err.code(), "invalid_access_token");
+        assert!(err.to_string().starts_with("Invalid Access Token: "), "{err}");
+        assert!(!err.to_string().contains("SENTINEL"));
+    }
+    vault.add("default", "a", &token("  fine-token\n")).unwrap();
+    assert_eq!(vault.token("default", "a").unwrap().expose_secret(), "  fine-token\n");
 }

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use bigcommerce_api::{SecretString, TransportConfig};
+use bigcommerce_api::{SecretString, Stats, TransportConfig};
 use serde_json::{Value, json};
 use syncaut_executor::{CredentialSource, Executor, NoCredentials, Step, StepOutputs};
 use syncaut_sandbox::{FULL_ACCESS_TOKEN, RateLimit, STORE_HASH, Sandbox};
@@ -22,13 +22,14 @@ const EXTRA: usize = 10_000;
 const LATENCY: Duration = Duration::from_millis(50);
 
 fn step(action: &str) -> Step {
-    Step {
-        name: "all".into(),
-        action: action.into(),
-        store_hash: STORE_HASH.into(),
-        credential: CredentialSource::Token(SecretString::from(FULL_ACCESS_TOKEN)),
-        params: json!({"return_all": true}).as_object().cloned().unwrap(),
-    }
+    Step::new(
+        "all",
+        action,
+        STORE_HASH,
+        CredentialSource::Token(SecretString::from(FULL_ACCESS_TOKEN)),
+        json!({"return_all": true}).as_object().unwrap(),
+    )
+    .unwrap()
 }
 
 fn sandbox(rate: RateLimit) -> Sandbox {
@@ -172,7 +173,6 @@ struct Run {
     retries: u64,
     waited_ms: u64,
     answered_429: u32,
-    total_pages: Option<u64>,
 }
 
 async fn fetch(base_url: &str, answered_429: impl Fn() -> u32, action: &str, concurrency: usize) -> Run {
@@ -181,40 +181,29 @@ async fn fetch(base_url: &str, answered_429: impl Fn() -> u32, action: &str, con
     let executor = Executor::new(&config).unwrap();
     let before = answered_429();
     let started = Instant::now();
+    let stats = Stats::default();
     let output = executor
-        .execute(&step(action), &StepOutputs::new(), &NoCredentials)
+        .execute(&step(action), &StepOutputs::new(), &NoCredentials, &stats)
         .await
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
-    let meta = output.meta().unwrap();
-    let number = |key: &str| meta[key].as_u64().unwrap_or(0);
+    let stats = stats.snapshot();
+    let items = output.data_len().unwrap_or(0) as u64;
     Run {
         seconds,
-        items: number("items"),
-        pages: number("pages"),
-        requests: number("requests"),
-        retries: number("retries"),
-        waited_ms: number("waited_ms"),
+        items,
+        pages: items.div_ceil(250),
+        requests: u64::from(stats.requests),
+        retries: u64::from(stats.retries),
+        waited_ms: stats.waited_ms,
         answered_429: answered_429() - before,
-        total_pages: meta["total_pages"].as_u64(),
     }
 }
 
 fn print(label: &str, run: &Run) {
     println!(
-        "{label:<44} {:>8.3} s {:>7} items {:>4} pages{} {:>4} requests {:>3} retries {:>6} ms waited {:>3} × 429",
-        run.seconds,
-        run.items,
-        run.pages,
-        if run.total_pages.is_some() {
-            " (count known)"
-        } else {
-            " (paged until short)"
-        },
-        run.requests,
-        run.retries,
-        run.waited_ms,
-        run.answered_429
+        "{label:<44} {:>8.3} s {:>7} items {:>4} pages {:>4} requests {:>3} retries {:>6} ms waited {:>3} × 429",
+        run.seconds, run.items, run.pages, run.requests, run.retries, run.waited_ms, run.answered_429
     );
 }
 
@@ -238,11 +227,12 @@ fn measure_memory(url: &str) {
         .unwrap();
     let executor = Executor::new(&TransportConfig::new(url).unwrap()).unwrap();
     let baseline = status_kib("VmRSS:");
+    let stats = Stats::default();
     let output = runtime
-        .block_on(executor.execute(&step("get_products"), &StepOutputs::new(), &NoCredentials))
+        .block_on(executor.execute(&step("get_products"), &StepOutputs::new(), &NoCredentials, &stats))
         .unwrap();
     let peak = status_kib("VmHWM:");
-    let bytes = output.meta().unwrap()["bytes"].as_u64().unwrap_or(0);
+    let bytes = stats.snapshot().bytes;
     let items = output.data_len().unwrap_or(0);
     std::hint::black_box(&output);
     println!(

@@ -144,14 +144,20 @@ async fn round(
     let secret = SecretString::from(token);
     let send_get = || async {
         let start = Instant::now();
-        let output = executor.send(&prepared, &secret).await.unwrap();
+        let output = executor
+            .send(&prepared, &secret, &bigcommerce_api::Stats::default())
+            .await
+            .unwrap();
         let elapsed = start.elapsed();
         black_box(output);
         elapsed
     };
     let execute_get = || async {
         let start = Instant::now();
-        let output = executor.execute(get_order, outputs, &NoCredentials).await.unwrap();
+        let output = executor
+            .execute(get_order, outputs, &NoCredentials, &bigcommerce_api::Stats::default())
+            .await
+            .unwrap();
         let elapsed = start.elapsed();
         black_box(output);
         elapsed
@@ -230,12 +236,15 @@ fn main() {
     .unwrap()
     .into();
     let token = "bench-token-not-secret";
-    let step = |action: &str, params: Value| Step {
-        name: "bench".into(),
-        action: action.into(),
-        store_hash: "abc123".into(),
-        credential: CredentialSource::Token(SecretString::from(token)),
-        params: params.as_object().cloned().unwrap(),
+    let step = |action: &str, params: Value| {
+        Step::new(
+            "bench",
+            action,
+            "abc123",
+            CredentialSource::Token(SecretString::from(token)),
+            params.as_object().unwrap(),
+        )
+        .unwrap()
     };
     let get_order = step("get_order", json!({"orderId": "{{getOrders.data.[0].id}}"}));
     let create_product = step(

@@ -8,15 +8,8 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ExecError {
     /// The step name cannot be referenced as `{{stepName.data}}`.
-    #[error(
-        "step name `{0}` is not valid: it must start with a letter or underscore and contain no spaces (letters, digits and _ only), e.g. getOrders"
-    )]
-    InvalidStepName(String),
-    /// The store hash is not lowercase letters and digits.
-    #[error(
-        "store hash `{0}` is not valid: use only lowercase letters and digits, as in /stores/abc123xyz/v3 on your BigCommerce API credentials page"
-    )]
-    InvalidStoreHash(String),
+    #[error(transparent)]
+    InvalidStepName(#[from] syncaut_actions::StepNameError),
     /// No action has this id.
     #[error("unknown action `{id}`; did you mean {}?", suggestions.join(", "))]
     UnknownAction {
@@ -136,10 +129,50 @@ pub enum ExecError {
         request_id: String,
     },
     /// The request took longer than the timeout.
-    #[error("BigCommerce did not answer within {seconds} s; try again, or raise the timeout if the store is slow")]
+    #[error(
+        "BigCommerce did not answer within {seconds} s; try again, or raise SYNCAUT_HTTP_TIMEOUT_SECS if the store is slow"
+    )]
     Timeout {
         /// The timeout that ran out.
         seconds: u64,
+    },
+    /// The step's overall deadline passed.
+    #[error(
+        "the step did not finish within its deadline of {seconds} s ({waiting_for}); run it again later, ask for fewer records (limit), or raise SYNCAUT_STEP_TIMEOUT_SECS"
+    )]
+    DeadlineExceeded {
+        /// The deadline.
+        seconds: u64,
+        /// What it was waiting for when the deadline passed.
+        waiting_for: &'static str,
+    },
+    /// The server redirected; redirects are never followed.
+    #[error(
+        "the server answered {status} redirecting to {location}; BigCommerce's API does not redirect, so it was not followed and the token was not sent there. Check SYNCAUT_BIGCOMMERCE_API_URL, or whether a proxy is in the way"
+    )]
+    Redirected {
+        /// The 3xx status.
+        status: u16,
+        /// Where it pointed (origin and path only).
+        location: String,
+    },
+    /// An answer larger than the size limit.
+    #[error(
+        "BigCommerce's answer is larger than {limit_mib} MiB, so it was not read; ask for fewer records per page (per_page), or raise SYNCAUT_HTTP_MAX_RESPONSE_MB"
+    )]
+    TooLarge {
+        /// The limit, in MiB.
+        limit_mib: u64,
+    },
+    /// A "return all" whose list claims more records than one may collect.
+    #[error(
+        "the list has {claimed} records, more than the {limit} one \"return all\" may collect; set limit, narrow the filters, or raise SYNCAUT_RETURN_ALL_MAX_RECORDS"
+    )]
+    TooManyRecords {
+        /// How many the server said there are.
+        claimed: u64,
+        /// The setting.
+        limit: u64,
     },
     /// The connection could not be made.
     #[error("could not reach {url}: {reason}. Check the network, or SYNCAUT_BIGCOMMERCE_API_URL if you set it")]
@@ -178,6 +211,14 @@ pub enum ExecError {
         /// What was wrong with it.
         reason: String,
     },
+    /// A status outside the classes HTTP defines (600 and above).
+    #[error(
+        "the server answered with status {status}, which is not an HTTP status BigCommerce uses; check SYNCAUT_BIGCOMMERCE_API_URL, or whether a proxy is in the way"
+    )]
+    InvalidStatus {
+        /// The status.
+        status: u16,
+    },
     /// Another status BigCommerce does not document for this request.
     #[error("BigCommerce answered {status} unexpectedly: {details}")]
     UnexpectedStatus {
@@ -204,7 +245,6 @@ impl ExecError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidStepName(_) => "invalid_step_name",
-            Self::InvalidStoreHash(_) => "invalid_store_hash",
             Self::UnknownAction { .. } => "unknown_action",
             Self::CredentialNotFound(_) => "credential_not_found",
             Self::CredentialUnavailable { .. } => "credential_unavailable",
@@ -220,6 +260,11 @@ impl ExecError {
             Self::RateLimited { .. } => "rate_limited",
             Self::Upstream { .. } => "upstream_error",
             Self::Timeout { .. } => "timeout",
+            Self::DeadlineExceeded { .. } => "deadline_exceeded",
+            Self::Redirected { .. } => "redirect_refused",
+            Self::TooLarge { .. } => "response_too_large",
+            Self::TooManyRecords { .. } => "too_many_records",
+            Self::InvalidStatus { .. } => "invalid_status",
             Self::Connection { .. } => "connection_failed",
             Self::InvalidResponse { .. } => "invalid_response",
             Self::UncertainWrite { .. } => "uncertain_write",
@@ -232,5 +277,63 @@ impl ExecError {
     /// `{"code": …, "message": …}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({"code": self.code(), "message": self.to_string()})
+    }
+
+    /// The same error with every text that came from a server passed through `clean`:
+    /// the variant, and so the code, never changes.
+    pub(crate) fn map_server_text(self, clean: &impl Fn(&str) -> String) -> Self {
+        match self {
+            Self::Rejected { status, details } => Self::Rejected {
+                status,
+                details: clean(&details),
+            },
+            Self::UnexpectedStatus { status, details } => Self::UnexpectedStatus {
+                status,
+                details: clean(&details),
+            },
+            Self::InvalidResponse { status, reason } => Self::InvalidResponse {
+                status,
+                reason: clean(&reason),
+            },
+            Self::Connection { url, reason } => Self::Connection {
+                url,
+                reason: clean(&reason),
+            },
+            Self::Upstream { status, request_id } => Self::Upstream {
+                status,
+                request_id: clean(&request_id),
+            },
+            Self::Redirected { status, location } => Self::Redirected {
+                status,
+                location: clean(&location),
+            },
+            Self::UncertainWrite { action, reason } => Self::UncertainWrite {
+                action,
+                reason: clean(&reason),
+            },
+            Self::Paging { page, pages, source } => Self::Paging {
+                page,
+                pages,
+                source: Box::new(source.map_server_text(clean)),
+            },
+            other => other,
+        }
+    }
+
+    /// The error a send failure becomes for an action (or another request, named).
+    pub fn from_send_error(err: bigcommerce_api::SendError, action: &'static str) -> Self {
+        use bigcommerce_api::SendError as S;
+        match err {
+            S::Uncertain { reason } => Self::UncertainWrite { action, reason },
+            S::Timeout { seconds } => Self::Timeout { seconds },
+            S::Connection { url, reason } => Self::Connection { url, reason },
+            S::Redirected { status, location } => Self::Redirected { status, location },
+            S::TooLarge { limit_mib } => Self::TooLarge { limit_mib },
+            S::DeadlineExceeded { seconds, waiting_for } => Self::DeadlineExceeded { seconds, waiting_for },
+            other => Self::Connection {
+                url: String::new(),
+                reason: other.to_string(),
+            },
+        }
     }
 }

@@ -1,64 +1,108 @@
-//! Runs one BigCommerce workflow step by interpreting the action registry.
+//! Runs one BigCommerce step by interpreting the action registry.
 //!
-//! [`Executor::execute`] takes a [`Step`] (name, action, store hash, credential,
-//! parameters) and the outputs of earlier steps, and:
+//! A [`Step`] is checked when it is made ([`Step::new`]): the step name, the action id,
+//! the store hash, and every parameter (literal values coerced and checked, templates
+//! parsed). [`Executor::execute`] then takes the step and the outputs of earlier steps,
+//! and:
 //!
-//! 1. checks the step name, the action id and the store hash;
-//! 2. renders `{{…}}` templates and validates parameters into [`ValidatedParams`]
-//!    ([`params::validate`]);
-//! 3. builds the request from the action's data ([`request::build`]);
-//! 4. resolves the token through a [`CredentialStore`] and sends the request over the
-//!    shared [`bigcommerce_api::Transport`];
-//! 5. returns an [`Output`], `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, or an
-//!    [`ExecError`] with a stable code and a message that says what to do.
+//! 1. renders the templates and checks what they give ([`params::Params::render`]), into
+//!    the only type a request can be built from ([`params::ValidatedParams`]);
+//! 2. builds the request from the action's data ([`request::build`]);
+//! 3. resolves the token through a [`CredentialStore`] and sends the request through the
+//!    transport's one send path ([`bigcommerce_api::StoreClient::send`]);
+//! 4. returns an [`Output`], exactly `{"data": …, "action": "<id>", "storeHash": "<hash>"}`,
+//!    or an [`ExecError`] with a stable code and a message that says what to do.
 //!
 //! There is no per-action code here: everything an action does is data in
-//! `syncaut_actions`.
+//! `syncaut_actions`. Workflow files, environment variables and the sandbox are not known
+//! here either (see the `syncaut-workflow` crate).
 
 mod credentials;
 mod error;
-mod http;
 mod output;
 mod paging;
 pub mod params;
+mod redact;
 pub mod request;
 mod response;
 pub mod template;
-pub mod workflow;
 
 use std::sync::Arc;
 
-use bigcommerce_api::{ApiVersion, ExposeSecret, SecretString, StoreClient, StoreHash, Transport, TransportConfig};
+use bigcommerce_api::{
+    Answer, ApiVersion, Call, SecretString, Stats, StoreClient, StoreHash, Transport, TransportConfig,
+};
 use serde_json::{Map, Value};
-use syncaut_actions::{Action, Control, Method, Pagination};
+use syncaut_actions::{Action, Control, Method, Pagination, StepName};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
 pub use crate::error::ExecError;
-pub use crate::output::{Output, StepOutputs};
-pub use crate::params::ValidatedParams;
-pub use crate::request::PreparedRequest;
+pub use crate::output::{ENVELOPE_KEYS, Output, StepOutputs};
+pub use crate::params::{ParamValue, Params, ValidatedParams};
+use crate::redact::{Redactor, neutralise};
+pub use crate::request::{PreparedRequest, RequestPreview};
+pub use crate::template::Template;
 
-/// One step of a workflow, as configured by the user.
+/// One step, checked: everything that needs no network and no earlier step's output has
+/// passed.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// The step name later steps reference (`getOrders`).
-    pub name: String,
-    /// The action id (`get_orders`).
-    pub action: String,
-    /// The store hash (`abc123xyz`).
-    pub store_hash: String,
+    pub name: StepName,
+    /// The store.
+    pub store_hash: StoreHash,
     /// Where the token comes from.
     pub credential: CredentialSource,
-    /// Parameter values as entered: plain JSON, or text with `{{…}}` templates.
-    pub params: Map<String, Value>,
+    /// The action's parameters: literals checked, templates parsed.
+    pub params: Params,
 }
 
-/// A step that passed every check and is ready to send.
+impl Step {
+    /// Checks a step as a user configured it.
+    pub fn new(
+        name: &str,
+        action: &str,
+        store_hash: &str,
+        credential: CredentialSource,
+        params: &Map<String, Value>,
+    ) -> Result<Self, ExecError> {
+        let name = StepName::new(name)?;
+        let action = find_action(action)?;
+        let store_hash = StoreHash::new(store_hash)?;
+        let params = Params::check(action, params)?;
+        Ok(Self {
+            name,
+            store_hash,
+            credential,
+            params,
+        })
+    }
+
+    /// The action.
+    pub fn action(&self) -> &'static Action {
+        self.params.action()
+    }
+
+    /// The request this step would send, its templates shown as written (a dry run).
+    pub fn preview(&self, config: &TransportConfig) -> RequestPreview {
+        request::preview(&self.params, config, &self.store_hash)
+    }
+}
+
+/// The action with this id, or an error suggesting the nearest ones.
+pub fn find_action(id: &str) -> Result<&'static Action, ExecError> {
+    syncaut_actions::find(id).ok_or_else(|| ExecError::UnknownAction {
+        id: id.chars().take(100).collect(),
+        suggestions: syncaut_actions::nearest_ids(id, 3),
+    })
+}
+
+/// A step whose templates are rendered and whose request is built.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// The action.
     pub action: &'static Action,
-    /// The validated store hash.
+    /// The store.
     pub store_hash: StoreHash,
     /// The validated parameters.
     pub params: ValidatedParams,
@@ -82,13 +126,18 @@ impl Prepared {
         let record = self.action.record?;
         self.params.get(record.id_param).and_then(Value::as_i64)
     }
+
+    /// Whether this is a "return all".
+    fn returns_all(&self) -> bool {
+        self.action.pagination != Pagination::None && self.control(Control::ReturnAll) == Some(&Value::Bool(true))
+    }
 }
 
 /// Called as pages of a "return all" arrive: (pages done, pages in all, 0 if unknown).
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
-/// Runs steps. Stateless apart from the shared connection pool and the stores' rate-limit
-/// state; cheap to clone.
+/// Runs steps. Stateless apart from the shared transport (connection pool, rate budgets);
+/// cheap to clone.
 #[derive(Clone)]
 pub struct Executor {
     transport: Transport,
@@ -104,12 +153,17 @@ impl std::fmt::Debug for Executor {
 }
 
 impl Executor {
-    /// An executor over a transport configuration.
+    /// An executor over a transport configuration (rate budgets in this process).
     pub fn new(config: &TransportConfig) -> Result<Self, ExecError> {
-        Ok(Self {
-            transport: Transport::new(config)?,
+        Ok(Self::with_transport(Transport::new(config)?))
+    }
+
+    /// An executor over an existing transport (to share its budgets).
+    pub fn with_transport(transport: Transport) -> Self {
+        Self {
+            transport,
             progress: None,
-        })
+        }
     }
 
     /// Reports the pages of every "return all" as they arrive (for a progress bar).
@@ -123,55 +177,32 @@ impl Executor {
         Self::new(&TransportConfig::from_env()?)
     }
 
-    /// The API base of a store for an API version, as requests will use it.
-    pub fn api_base(&self, store_hash: &StoreHash, version: ApiVersion) -> String {
-        format!(
-            "{}/stores/{}/{}",
-            self.transport.config().base_url(),
-            store_hash,
-            version
-        )
+    /// The transport.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
     }
 
-    /// Every check that needs no token or network: step name, action, store hash,
-    /// templates and parameters. A dry run stops here.
+    /// Renders the step's templates against earlier outputs, checks what they give and
+    /// builds the request. Needs no token and sends nothing.
     pub fn prepare(&self, step: &Step, outputs: &StepOutputs) -> Result<Prepared, ExecError> {
-        self.prepare_with(step, outputs, params::Templates::Render)
-    }
-
-    /// [`Self::prepare`], choosing what happens to templates ([`params::Templates::Defer`]
-    /// for a dry run of a workflow whose earlier steps have not run).
-    pub fn prepare_with(
-        &self,
-        step: &Step,
-        outputs: &StepOutputs,
-        templates: params::Templates,
-    ) -> Result<Prepared, ExecError> {
-        if !syncaut_actions::schema::is_valid_step_name(&step.name) {
-            return Err(ExecError::InvalidStepName(step.name.chars().take(100).collect()));
-        }
-        let action = syncaut_actions::find(&step.action).ok_or_else(|| ExecError::UnknownAction {
-            id: step.action.chars().take(100).collect(),
-            suggestions: syncaut_actions::nearest_ids(&step.action, 3),
-        })?;
-        let store_hash = StoreHash::new(&step.store_hash)
-            .map_err(|_| ExecError::InvalidStoreHash(step.store_hash.chars().take(64).collect()))?;
-        let params = params::validate_with(action, &step.params, outputs, templates)?;
+        let params = step.params.render(outputs)?;
         let request = request::build(&params);
         Ok(Prepared {
-            action,
-            store_hash,
+            action: step.action(),
+            store_hash: step.store_hash.clone(),
             params,
             request,
         })
     }
 
-    /// Runs a step: prepare, resolve the credential, send, and shape the output.
+    /// Runs a step: prepare, resolve the credential, send, and shape the output. What it
+    /// took (requests, retries, waits, bytes) is added to `stats`.
     pub async fn execute(
         &self,
         step: &Step,
         outputs: &StepOutputs,
         credentials: &dyn CredentialStore,
+        stats: &Stats,
     ) -> Result<Output, ExecError> {
         let prepared = self.prepare(step, outputs)?;
         let token = match &step.credential {
@@ -186,88 +217,87 @@ impl Executor {
                 })?)
             }
         };
-        self.send(&prepared, &token).await
+        self.send(&prepared, &token, stats).await
     }
 
-    /// Sends a prepared step with its token and shapes the output envelope.
-    pub async fn send(&self, prepared: &Prepared, token: &SecretString) -> Result<Output, ExecError> {
+    /// Sends a prepared step with its token and shapes the output envelope. Anything the
+    /// server said that reaches an error is cleaned of the token and of control characters.
+    pub async fn send(&self, prepared: &Prepared, token: &SecretString, stats: &Stats) -> Result<Output, ExecError> {
         let store = self.transport.store(prepared.store_hash.clone(), token)?;
-        let result = self.send_to(&store, prepared).await;
-        result.map_err(|err| scrub(err, token))
+        let call = Call::new(stats, self.transport.config().step_deadline);
+        let result = if prepared.returns_all() {
+            // Boxed: the paging future is large, and single requests should not carry it.
+            Box::pin(self.fetch_all(&store, prepared, &call)).await
+        } else {
+            self.send_one(&store, prepared, &call).await
+        };
+        result.map_err(|err| {
+            let redactor = Redactor::new(token);
+            err.map_server_text(&|text| neutralise(&redactor.text(text)))
+        })
     }
 
-    async fn send_to(&self, store: &StoreClient, prepared: &Prepared) -> Result<Output, ExecError> {
+    async fn send_one(&self, store: &StoreClient, prepared: &Prepared, call: &Call<'_>) -> Result<Output, ExecError> {
         let action = prepared.action;
-        if action.pagination != Pagination::None && prepared.control(Control::ReturnAll) == Some(&Value::Bool(true)) {
-            // Boxed: the paging future is large, and single requests should not carry it.
-            return Box::pin(self.fetch_all(store, prepared)).await;
-        }
-        let stats = http::Stats::default();
-        let answer = self
-            .exchange(store, action, action.api_version, &prepared.request, &stats)
-            .await?;
+        let answer = self.exchange(store, prepared, &prepared.request, call).await?;
         if !(200..300).contains(&answer.status) {
-            return Err(self.interpret_failure(store, prepared, &answer).await);
+            return Err(self.interpret_failure(store, prepared, &answer, call).await);
         }
-        let data = response::data(
-            action,
-            prepared.record_id(),
-            prepared.store_hash.as_str(),
-            &answer.view(),
-        )?;
+        let data = response::data(action, prepared.record_id(), prepared.store_hash.as_str(), &answer)?;
         Ok(Output::step(data, action.id, prepared.store_hash.clone()))
     }
 
-    /// One request through the pacer and the retry rules of [`http::call`].
+    /// One request through the transport's send path. An answer that echoes the token has
+    /// it replaced before anything reads it.
     async fn exchange(
         &self,
         store: &StoreClient,
-        action: &'static Action,
-        version: ApiVersion,
+        prepared: &Prepared,
         request: &PreparedRequest,
-        stats: &http::Stats,
-    ) -> Result<http::RawAnswer, ExecError> {
-        http::call(&self.transport, store, version, request, stats)
+        call: &Call<'_>,
+    ) -> Result<Answer, ExecError> {
+        let query = request.query_string();
+        let url = store.url(request.api_version, &request.path, Some(&query));
+        let http = store.request(request.http_method(), url, request.body_bytes());
+        let mut answer = store
+            .send(http, call)
             .await
-            .map_err(|no_answer| match no_answer {
-                http::NoAnswer::Uncertain(reason) => ExecError::UncertainWrite {
-                    action: action.id,
-                    reason,
-                },
-                http::NoAnswer::Failed(err) => err,
-            })
+            .map_err(|err| ExecError::from_send_error(err, prepared.action.id))?;
+        if let Some(clean) = store.redact(&answer.body) {
+            answer.body = clean;
+        }
+        Ok(answer)
     }
 
     /// The error for an answer that is not 2xx.
-    async fn interpret_failure(&self, store: &StoreClient, prepared: &Prepared, answer: &http::RawAnswer) -> ExecError {
+    async fn interpret_failure(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        answer: &Answer,
+        call: &Call<'_>,
+    ) -> ExecError {
         let action = prepared.action;
         match answer.status {
-            404 => self.not_found(store, prepared).await,
-            status if status >= 500 && action.method == Method::Post => ExecError::UncertainWrite {
+            404 => self.not_found(store, prepared, call).await,
+            status @ 500..=599 if action.method == Method::Post => ExecError::UncertainWrite {
                 action: action.id,
                 reason: format!("BigCommerce answered {status}"),
             },
-            _ => response::failure(action, prepared.store_hash.as_str(), &answer.view()),
+            _ => response::failure(action, prepared.store_hash.as_str(), answer),
         }
     }
 
     /// A 404 is either the record or the whole store. BigCommerce answers both the same
     /// way, so for a record we ask the store's clock (`GET /v2/time`, any token may read
     /// it): if the store answers, it was the record.
-    async fn not_found(&self, store: &StoreClient, prepared: &Prepared) -> ExecError {
+    async fn not_found(&self, store: &StoreClient, prepared: &Prepared, call: &Call<'_>) -> ExecError {
         let store_hash = prepared.store_hash.as_str().to_owned();
         let (Some(record), Some(id)) = (prepared.action.record, prepared.record_id()) else {
             return ExecError::StoreNotFound(store_hash);
         };
-        let probe = PreparedRequest {
-            method: Method::Get,
-            api_version: ApiVersion::V2,
-            path: "/time".into(),
-            query: Vec::new(),
-            body: None,
-        };
-        let stats = http::Stats::default();
-        match http::call(&self.transport, store, ApiVersion::V2, &probe, &stats).await {
+        let probe = store.request(reqwest::Method::GET, store.url(ApiVersion::V2, "/time", None), None);
+        match store.send(probe, call).await {
             Ok(answer) if answer.status == 404 => ExecError::StoreNotFound(store_hash),
             _ => ExecError::RecordNotFound {
                 noun: record.noun,
@@ -275,47 +305,5 @@ impl Executor {
                 store_hash,
             },
         }
-    }
-}
-
-impl http::RawAnswer {
-    fn view(&self) -> response::Answer<'_> {
-        response::Answer {
-            status: self.status,
-            body: &self.body,
-            reset_ms: self.rate.reset_ms,
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-
-/// Removes the token from anything the server echoed back into an error.
-fn scrub(err: ExecError, token: &SecretString) -> ExecError {
-    let secret = token.expose_secret();
-    if secret.len() < 4 || !err.to_string().contains(secret) {
-        return err;
-    }
-    let clean = |text: String| text.replace(secret, "[redacted]");
-    match err {
-        ExecError::Rejected { status, details } => ExecError::Rejected {
-            status,
-            details: clean(details),
-        },
-        ExecError::UnexpectedStatus { status, details } => ExecError::UnexpectedStatus {
-            status,
-            details: clean(details),
-        },
-        ExecError::InvalidResponse { status, reason } => ExecError::InvalidResponse {
-            status,
-            reason: clean(reason),
-        },
-        ExecError::Connection { url, reason } => ExecError::Connection {
-            url,
-            reason: clean(reason),
-        },
-        other => ExecError::UnexpectedStatus {
-            status: 0,
-            details: clean(other.to_string()),
-        },
     }
 }

@@ -1,20 +1,26 @@
 //! What a step outputs, and the outputs of earlier steps that templates read.
 //!
-//! A step outputs `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, and a "return
-//! all" adds `meta`. The records of a "return all" are kept as the JSON text BigCommerce
-//! sent, one checked slice per record, instead of a tree of `serde_json::Value`s: ten
-//! thousand products are 14 MiB of JSON but well over 200 MiB as values. A record is
-//! parsed only when something reads into it: `{{getProducts.data.[3].id}}` parses record
-//! 3, and printing parses one record at a time.
+//! A step outputs exactly `{"data": …, "action": "<id>", "storeHash": "<hash>"}`, as the
+//! product docs show: [`Output`] is the one place that envelope is made. The records of a
+//! "return all" are kept as the JSON text BigCommerce sent, one slice per record, instead
+//! of a tree of `serde_json::Value`s: ten thousand products are 14 MiB of JSON but well
+//! over 200 MiB as values. Each record is checked when it arrives ([`check_record`]), so
+//! reading it later cannot fail; it is parsed only when something reads into it
+//! (`{{getProducts.data.[3].id}}` parses record 3, and printing parses one record at a
+//! time).
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use bigcommerce_api::StoreHash;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+/// The keys of the output envelope, in order.
+pub const ENVELOPE_KEYS: [&str; 3] = ["data", "action", "storeHash"];
 
 /// One step's output envelope. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -22,20 +28,22 @@ pub struct Output(Repr);
 
 #[derive(Clone, Debug)]
 enum Repr {
-    /// A single request's output, `{"data": …, "action": …, "storeHash": …}`, held by field
-    /// (no map to build for every step).
+    /// A step's own output, held by field.
     Step {
-        data: Value,
+        data: Data,
         action: &'static str,
         store_hash: StoreHash,
     },
-    /// A "return all": `data` as records of JSON text, and the rest of the envelope.
-    Records {
-        records: Arc<[Box<RawValue>]>,
-        rest: Map<String, Value>,
-    },
-    /// Any envelope held as a value (an output given as context, for example).
+    /// An envelope given as JSON (`run --context`, a stored checkpoint).
     Value(Value),
+}
+
+/// The `data` of a step.
+#[derive(Clone, Debug)]
+pub(crate) enum Data {
+    Value(Value),
+    /// A "return all": one checked JSON text per record.
+    Records(Arc<[Box<RawValue>]>),
 }
 
 /// One top-level field of an output, read without materialising records.
@@ -45,13 +53,23 @@ pub(crate) enum Field<'a> {
     Records(&'a [Box<RawValue>]),
 }
 
+/// Checks that a record's JSON text is something [`parse_record`] will read: valid JSON
+/// whose numbers are in range, parsed without building anything.
+pub(crate) fn check_record(record: &RawValue) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<Checked>(record.get()).map(|_| ())
+}
+
 /// Parses one record, checked when it was received.
 pub(crate) fn parse_record(record: &RawValue) -> Result<Value, serde_json::Error> {
     serde_json::from_str(record.get())
 }
 
-fn parse_all(records: &[Box<RawValue>]) -> Value {
-    Value::Array(records.iter().filter_map(|r| parse_record(r).ok()).collect())
+fn parse_all(records: &[Box<RawValue>]) -> Result<Value, serde_json::Error> {
+    records
+        .iter()
+        .map(|r| parse_record(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
 }
 
 impl Output {
@@ -63,17 +81,18 @@ impl Output {
     /// A single request's output.
     pub(crate) fn step(data: Value, action: &'static str, store_hash: StoreHash) -> Self {
         Self(Repr::Step {
-            data,
+            data: Data::Value(data),
             action,
             store_hash,
         })
     }
 
-    /// A "return all": `{"data": [records…], ...rest}`.
-    pub(crate) fn from_records(records: Vec<Box<RawValue>>, rest: Map<String, Value>) -> Self {
-        Self(Repr::Records {
-            records: records.into(),
-            rest,
+    /// A "return all" of checked records.
+    pub(crate) fn records(records: Vec<Box<RawValue>>, action: &'static str, store_hash: StoreHash) -> Self {
+        Self(Repr::Step {
+            data: Data::Records(records.into()),
+            action,
+            store_hash,
         })
     }
 
@@ -81,19 +100,28 @@ impl Output {
     pub(crate) fn as_value(&self) -> Option<&Value> {
         match &self.0 {
             Repr::Value(value) => Some(value),
-            _ => None,
+            Repr::Step { .. } => None,
         }
     }
 
     /// A top-level field of an output held by field.
     pub(crate) fn field(&self, key: &str) -> Option<Field<'_>> {
         match (&self.0, key) {
-            (Repr::Step { data, .. }, "data") => Some(Field::Value(data)),
+            (
+                Repr::Step {
+                    data: Data::Value(v), ..
+                },
+                "data",
+            ) => Some(Field::Value(v)),
+            (
+                Repr::Step {
+                    data: Data::Records(r), ..
+                },
+                "data",
+            ) => Some(Field::Records(r)),
             (Repr::Step { action, .. }, "action") => Some(Field::Text(action)),
             (Repr::Step { store_hash, .. }, "storeHash") => Some(Field::Text(store_hash.as_str())),
             (Repr::Step { .. }, _) => None,
-            (Repr::Records { records, .. }, "data") => Some(Field::Records(records)),
-            (Repr::Records { rest, .. }, key) => rest.get(key).map(Field::Value),
             (Repr::Value(value), key) => value.get(key).map(Field::Value),
         }
     }
@@ -101,8 +129,7 @@ impl Output {
     /// The top-level field names, in order.
     pub(crate) fn keys(&self) -> Vec<&str> {
         match &self.0 {
-            Repr::Step { .. } => vec!["data", "action", "storeHash"],
-            Repr::Records { rest, .. } => std::iter::once("data").chain(rest.keys().map(String::as_str)).collect(),
+            Repr::Step { .. } => ENVELOPE_KEYS.to_vec(),
             Repr::Value(value) => value
                 .as_object()
                 .map(|map| map.keys().map(String::as_str).collect())
@@ -110,22 +137,14 @@ impl Output {
         }
     }
 
-    /// A field of the envelope (`data`, `action`, `storeHash`, `meta`). `data` of a
-    /// "return all" is materialised for the caller; prefer [`Self::data_len`] and
-    /// [`Self::record`] for large lists.
+    /// A field of the envelope (`data`, `action`, `storeHash`). `data` of a "return all"
+    /// is materialised for the caller; prefer [`Self::data_len`] and [`Self::record`] for
+    /// large lists.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         match self.field(key)? {
             Field::Value(value) => Some(Cow::Borrowed(value)),
             Field::Text(text) => Some(Cow::Owned(Value::from(text))),
-            Field::Records(records) => Some(Cow::Owned(parse_all(records))),
-        }
-    }
-
-    /// The `meta` of a "return all": pages, items, requests, retries, time waited, bytes.
-    pub fn meta(&self) -> Option<&Value> {
-        match self.field("meta")? {
-            Field::Value(value) => Some(value),
-            _ => None,
+            Field::Records(records) => parse_all(records).ok().map(Cow::Owned),
         }
     }
 
@@ -151,31 +170,8 @@ impl Output {
     pub fn to_value(&self) -> Value {
         match &self.0 {
             Repr::Value(value) => value.clone(),
-            _ => self.clone().into_value(),
-        }
-    }
-
-    /// The whole envelope as one value.
-    pub fn into_value(self) -> Value {
-        match self.0 {
-            Repr::Value(value) => value,
-            Repr::Step {
-                data,
-                action,
-                store_hash,
-            } => {
-                let mut envelope = Map::with_capacity(3);
-                envelope.insert("data".into(), data);
-                envelope.insert("action".into(), Value::from(action));
-                envelope.insert("storeHash".into(), Value::from(store_hash.as_str()));
-                Value::Object(envelope)
-            }
-            Repr::Records { records, rest } => {
-                let mut envelope = Map::with_capacity(rest.len() + 1);
-                envelope.insert("data".into(), parse_all(&records));
-                envelope.extend(rest);
-                Value::Object(envelope)
-            }
+            // Serialising an envelope of checked records cannot fail.
+            Repr::Step { .. } => serde_json::to_value(self).unwrap_or(Value::Null),
         }
     }
 }
@@ -196,18 +192,13 @@ impl Serialize for Output {
                 action,
                 store_hash,
             } => {
-                let mut map = serializer.serialize_map(Some(3))?;
-                map.serialize_entry("data", data)?;
-                map.serialize_entry("action", action)?;
-                map.serialize_entry("storeHash", store_hash.as_str())?;
-                map.end()
-            }
-            Repr::Records { records, rest } => {
-                let mut map = serializer.serialize_map(Some(rest.len() + 1))?;
-                map.serialize_entry("data", &RecordList(records))?;
-                for (key, value) in rest {
-                    map.serialize_entry(key, value)?;
+                let mut map = serializer.serialize_map(Some(ENVELOPE_KEYS.len()))?;
+                match data {
+                    Data::Value(value) => map.serialize_entry(ENVELOPE_KEYS[0], value)?,
+                    Data::Records(records) => map.serialize_entry(ENVELOPE_KEYS[0], &RecordList(records))?,
                 }
+                map.serialize_entry(ENVELOPE_KEYS[1], action)?;
+                map.serialize_entry(ENVELOPE_KEYS[2], store_hash.as_str())?;
                 map.end()
             }
         }
@@ -223,6 +214,55 @@ impl Serialize for RecordList<'_> {
             seq.serialize_element(&parse_record(record).map_err(S::Error::custom)?)?;
         }
         seq.end()
+    }
+}
+
+/// Any JSON value, parsed as `Value` would parse it (numbers in range, strings with valid
+/// escapes), keeping nothing.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<std::borrow::Cow<'de, str>>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
     }
 }
 
@@ -314,25 +354,24 @@ mod tests {
     }
 
     fn listed() -> Output {
-        let mut rest = Map::new();
-        rest.insert("action".into(), json!("get_products"));
-        rest.insert("storeHash".into(), json!("abc"));
-        rest.insert("meta".into(), json!({"pages": 1}));
-        Output::from_records(records(&[r#"{"id":1,"name":"A"}"#, r#"{"id":2,"name":"B"}"#]), rest)
+        Output::records(
+            records(&[r#"{"id":1,"name":"A"}"#, r#"{"id":2,"name":"B"}"#]),
+            "get_products",
+            StoreHash::new("abc").unwrap(),
+        )
     }
 
     #[test]
-    fn records_serialise_as_the_envelope_they_stand_for() {
-        let expected = json!({"data": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}], "action": "get_products", "storeHash": "abc", "meta": {"pages": 1}});
+    fn records_serialise_as_exactly_the_envelope_of_the_docs() {
+        let expected = json!({"data": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}], "action": "get_products", "storeHash": "abc"});
         let output = listed();
         assert_eq!(serde_json::to_value(&output).unwrap(), expected);
         assert_eq!(output.to_value(), expected);
-        // Key order too: data first, as for every other step.
         assert_eq!(
             serde_json::to_string(&output).unwrap(),
-            serde_json::to_string(&expected).unwrap()
+            serde_json::to_string(&expected).unwrap(),
+            "key order too"
         );
-        assert_eq!(output.into_value(), expected);
     }
 
     #[test]
@@ -341,9 +380,9 @@ mod tests {
         assert_eq!(output.data_len(), Some(2));
         assert_eq!(output.record(1), Some(json!({"id": 2, "name": "B"})));
         assert_eq!(output.record(2), None);
-        assert_eq!(output.meta(), Some(&json!({"pages": 1})));
         assert_eq!(output.get("action").as_deref(), Some(&json!("get_products")));
         assert_eq!(output.get("data").unwrap().as_array().map(Vec::len), Some(2));
+        assert_eq!(output.keys(), ENVELOPE_KEYS);
     }
 
     #[test]
@@ -353,9 +392,18 @@ mod tests {
         assert_eq!(serde_json::to_string(&output).unwrap(), expected.to_string());
         assert_eq!(output.to_value(), expected);
         assert_eq!(output.get("storeHash").as_deref(), Some(&json!("abc")));
-        assert_eq!(output.keys(), ["data", "action", "storeHash"]);
-        assert_eq!(output.meta(), None);
-        assert_eq!(output.into_value(), expected);
+    }
+
+    #[test]
+    fn records_that_could_not_be_read_back_are_refused_on_receipt() {
+        for good in [r#"{"a":[1,2.5,"x\u00e9"]}"#, "1e300", r#""\ud83d\ude00""#] {
+            check_record(&RawValue::from_string(good.into()).unwrap()).unwrap();
+        }
+        for bad in ["1e400", r#"{"a":-1e999}"#, r#""\ud800""#] {
+            let raw = RawValue::from_string(bad.into()).unwrap();
+            assert!(check_record(&raw).is_err(), "{bad}");
+            assert!(parse_record(&raw).is_err(), "{bad} would fail when read");
+        }
     }
 
     #[test]

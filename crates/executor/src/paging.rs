@@ -1,95 +1,98 @@
-//! "Return all": every page of a list, 250 records at a time, several pages at once.
+//! "Return all": every page of a list, as the action's [`Paging`] data describes it.
 //!
-//! - V3: the first page's `meta.pagination.total_pages` says how many pages there are;
-//!   the rest are fetched concurrently (at most `TransportConfig::concurrency` at once).
-//! - V2: the count endpoint (same filters) says how many records there are (asked at the
-//!   same time as the first page), and the other pages are fetched concurrently; when the
-//!   count is unavailable, pages are read one after another until a short page or a `204`.
-//!
-//! Records are kept as the JSON text received (see [`crate::Output`]), so ten thousand
-//! products cost about their size in JSON, not a tree of values.
-//!
-//! Pages come back in order as one array, cut to the optional `limit`. Any page that
-//! fails (after the retries `http::call` allows) fails the step: no partial list is output
-//! as if it were complete. The envelope gains `meta` with pages, items, requests, retries,
-//! time waited for rate limits and backoff, and bytes received.
+//! - The first page is fetched with the largest page size; when the total is known
+//!   ([`Total::PagesInMeta`] from the page itself, [`Total::CountEndpoint`] asked at the
+//!   same time), the other pages are fetched at most `TransportConfig::concurrency` at a
+//!   time, spawned as earlier ones finish; otherwise pages are read in turn until a short
+//!   or empty one.
+//! - What the server says about the total is input: a list that claims more records than
+//!   [`TransportConfig::max_records`](bigcommerce_api::TransportConfig) fails with
+//!   `too_many_records` before anything more is fetched, a total of zero beside a first
+//!   page with records is an error, and the records actually received are counted against
+//!   the same limit. Nothing is silently cut: the output holds every record (up to the
+//!   user's own `limit`) or the step fails.
+//! - Records are kept as the JSON text received, each checked (see [`crate::Output`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use bigcommerce_api::StoreClient;
+use bigcommerce_api::{Answer, Call, StoreClient};
 use serde::Deserialize;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
-use syncaut_actions::{Control, Pagination};
-use tokio::sync::Semaphore;
+use syncaut_actions::{Control, Items, Pagination, Paging, Total};
 use tokio::task::JoinSet;
 
-use crate::http::{RawAnswer, Stats};
+use crate::output::check_record;
 use crate::request::PreparedRequest;
 use crate::{ExecError, Executor, Output, Prepared};
-
-/// Records per request when fetching everything: BigCommerce's maximum.
-pub(crate) const PAGE_SIZE: u64 = 250;
-
-/// The request for one page: the step's own filters, with `page` and `limit` replaced.
-fn page_request(base: &PreparedRequest, page: u64) -> PreparedRequest {
-    let mut request = base.clone();
-    request.query.retain(|(name, _)| name != "page" && name != "limit");
-    request.query.push(("page".into(), page.to_string()));
-    request.query.push(("limit".into(), PAGE_SIZE.to_string()));
-    request
-}
 
 /// One page's records, each the JSON text of one record (checked, not parsed into values).
 type Records = Vec<Box<RawValue>>;
 
+/// The request for one page: the step's own filters, with the page and size replaced.
+fn page_request(base: &PreparedRequest, paging: &Paging, page: u64) -> PreparedRequest {
+    let mut request = base.clone();
+    request
+        .query
+        .retain(|(name, _)| name != paging.page_param && name != paging.limit_param);
+    request.query.push((paging.page_param.into(), page.to_string()));
+    request
+        .query
+        .push((paging.limit_param.into(), paging.max_page_size.to_string()));
+    request
+}
+
 /// A V3 page: `{"data": [...], "meta": {"pagination": {"total_pages": N}}}`.
 #[derive(Deserialize)]
-struct V3Page<'a> {
+struct Envelope<'a> {
     #[serde(borrow)]
     data: Option<Vec<&'a RawValue>>,
-    meta: Option<V3Meta>,
+    meta: Option<Meta>,
 }
 
 #[derive(Deserialize)]
-struct V3Meta {
-    pagination: Option<V3Pagination>,
+struct Meta {
+    pagination: Option<MetaPagination>,
 }
 
 #[derive(Deserialize)]
-struct V3Pagination {
+struct MetaPagination {
     total_pages: Option<u64>,
 }
 
-/// The records of one page, from a V3 envelope or a V2 array (`204`: none), and the
-/// page count a V3 page reports.
-fn page_items(answer: &RawAnswer) -> Result<(Records, Option<u64>), ExecError> {
-    let invalid = |reason: String| ExecError::InvalidResponse {
-        status: answer.status,
-        reason,
-    };
+fn invalid(status: u16, reason: String) -> ExecError {
+    ExecError::InvalidResponse { status, reason }
+}
+
+/// The records of one page and, for [`Total::PagesInMeta`], the page count it reports.
+fn page_items(paging: &Paging, answer: &Answer) -> Result<(Records, Option<u64>), ExecError> {
     let body = answer.body.trim_ascii_start();
     if answer.status == 204 || body.is_empty() {
         return Ok((Vec::new(), None));
     }
-    let own = |items: Vec<&RawValue>| items.into_iter().map(ToOwned::to_owned).collect();
-    match body.first() {
-        Some(b'[') => serde_json::from_slice::<Vec<&RawValue>>(body)
-            .map(|items| (own(items), None))
-            .map_err(|e| invalid(format!("a page is not a valid JSON array ({e})"))),
-        Some(b'{') => {
-            let page = serde_json::from_slice::<V3Page<'_>>(body)
-                .map_err(|e| invalid(format!("a V3 page is not valid ({e})")))?;
-            let total_pages = page.meta.and_then(|m| m.pagination).and_then(|p| p.total_pages);
-            match page.data {
-                Some(items) => Ok((own(items), total_pages)),
-                None => Err(invalid("a V3 page should have a `data` array".into())),
-            }
+    let (items, total_pages) = match paging.items {
+        Items::Body => {
+            let items: Vec<&RawValue> = serde_json::from_slice(body)
+                .map_err(|e| invalid(answer.status, format!("a page is not a JSON array ({e})")))?;
+            (items, None)
         }
-        _ => Err(invalid("a page should be a JSON array or a V3 envelope".into())),
+        Items::Data => {
+            let page: Envelope<'_> = serde_json::from_slice(body)
+                .map_err(|e| invalid(answer.status, format!("a page is not a V3 envelope ({e})")))?;
+            let total = page.meta.and_then(|m| m.pagination).and_then(|p| p.total_pages);
+            let items = page
+                .data
+                .ok_or_else(|| invalid(answer.status, "a V3 page should have a `data` array".into()))?;
+            (items, total)
+        }
+    };
+    let mut records = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        check_record(item)
+            .map_err(|e| invalid(answer.status, format!("record {index} of a page cannot be read ({e})")))?;
+        records.push(item.to_owned());
     }
+    Ok((records, total_pages))
 }
 
 fn paging_error(page: u64, pages: Option<u64>, source: ExecError) -> ExecError {
@@ -100,190 +103,281 @@ fn paging_error(page: u64, pages: Option<u64>, source: ExecError) -> ExecError {
     }
 }
 
+/// What the user asked for and what the settings allow.
+struct Bounds {
+    /// The user's `limit`, if any.
+    limit: Option<u64>,
+    /// The most records one "return all" may collect.
+    max_records: u64,
+    page_size: u64,
+}
+
+impl Bounds {
+    /// The pages needed for `available` pages, or an error when they hold more records than
+    /// may be collected (and the user's limit does not stop earlier).
+    fn pages_to_fetch(&self, available: u64, claimed_records: u64) -> Result<u64, ExecError> {
+        if let Some(limit) = self.limit.filter(|l| *l <= self.max_records) {
+            return Ok(limit.div_ceil(self.page_size).min(available));
+        }
+        if claimed_records > self.max_records {
+            return Err(ExecError::TooManyRecords {
+                claimed: claimed_records,
+                limit: self.max_records,
+            });
+        }
+        Ok(available)
+    }
+
+    /// Whether `collected` records already answer the request.
+    fn enough(&self, collected: u64) -> bool {
+        self.limit.is_some_and(|l| collected >= l)
+    }
+}
+
 impl Executor {
     /// One page: sent, checked, and its items returned.
     async fn page(
         &self,
         store: &StoreClient,
         prepared: &Prepared,
-        request: &PreparedRequest,
-        stats: &Stats,
+        paging: &Paging,
+        page: u64,
+        call: &Call<'_>,
     ) -> Result<(Records, Option<u64>), ExecError> {
-        let answer = self
-            .exchange(store, prepared.action, prepared.action.api_version, request, stats)
-            .await?;
+        let request = page_request(&prepared.request, paging, page);
+        let answer = self.exchange(store, prepared, &request, call).await?;
         if !(200..300).contains(&answer.status) {
-            return Err(self.interpret_failure(store, prepared, &answer).await);
+            return Err(self.interpret_failure(store, prepared, &answer, call).await);
         }
-        page_items(&answer)
+        page_items(paging, &answer)
     }
 
     /// Fetches every page of a list action and shapes the output envelope.
-    pub(crate) async fn fetch_all(&self, store: &StoreClient, prepared: &Prepared) -> Result<Output, ExecError> {
-        let stats = Arc::new(Stats::default());
-        let limit = prepared.control(Control::Limit).and_then(Value::as_u64);
-        let wanted_pages = |available: u64| limit.map_or(available, |l| l.div_ceil(PAGE_SIZE).min(available));
-        let base = &prepared.request;
-        let mut pages: BTreeMap<u64, Records> = BTreeMap::new();
-        let mut total_pages = None;
-        match prepared.action.pagination {
-            Pagination::None => {
-                return Err(ExecError::InvalidParam {
-                    key: "return_all".into(),
-                    message: "this action does not page".into(),
-                });
+    pub(crate) async fn fetch_all(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        call: &Call<'_>,
+    ) -> Result<Output, ExecError> {
+        let Pagination::Pages(paging) = prepared.action.pagination else {
+            return Err(ExecError::InvalidParam {
+                key: "return_all".into(),
+                message: "this action does not page".into(),
+            });
+        };
+        let config = self.transport.config();
+        let bounds = Bounds {
+            limit: prepared.control(Control::Limit).and_then(Value::as_u64),
+            max_records: config.max_records,
+            page_size: paging.max_page_size.max(1),
+        };
+        let (first, reported_pages, count) = match paging.total {
+            Total::CountEndpoint { path, field } => {
+                let first = self.page(store, prepared, &paging, 1, call);
+                let count = self.count(store, prepared, &paging, path, field, call);
+                let (first, count) = if config.concurrency > 1 {
+                    tokio::join!(first, count)
+                } else {
+                    let first = first.await;
+                    (first, count.await)
+                };
+                let pages = count.map(|c| c.div_ceil(bounds.page_size));
+                let (first, _) = first.map_err(|e| paging_error(1, pages, e))?;
+                (first, None, count)
             }
-            Pagination::V3Pages => {
-                let (first, reported) = self
-                    .page(store, prepared, &page_request(base, 1), &stats)
+            Total::PagesInMeta | Total::Unknown => {
+                let (first, pages) = self
+                    .page(store, prepared, &paging, 1, call)
                     .await
                     .map_err(|e| paging_error(1, None, e))?;
-                pages.insert(1, first);
-                let available = reported.unwrap_or(1).max(1);
-                total_pages = Some(available);
-                let last = wanted_pages(available);
-                self.fetch_concurrently(store, prepared, 2..=last, Some(available), &stats, &mut pages)
-                    .await?;
+                let pages = pages.filter(|_| paging.total == Total::PagesInMeta);
+                (first, pages, None)
             }
-            Pagination::V2Pages { count_path } => {
-                // The count and the first page are needed either way: ask for both at once.
-                let first_request = page_request(base, 1);
-                let first = self.page(store, prepared, &first_request, &stats);
-                let (count, first) = match count_path {
-                    Some(path) if self.transport.config().concurrency > 1 => {
-                        tokio::join!(self.count(store, prepared, path, &stats), first)
-                    }
-                    Some(path) => (self.count(store, prepared, path, &stats).await, first.await),
-                    None => (None, first.await),
-                };
-                let (first, _) = first.map_err(|e| paging_error(1, count.map(|c| c.div_ceil(PAGE_SIZE)), e))?;
-                let first_short = (first.len() as u64) < PAGE_SIZE;
-                pages.insert(1, first);
-                match count {
-                    Some(count) => {
-                        let available = count.div_ceil(PAGE_SIZE);
-                        total_pages = Some(available);
-                        self.fetch_concurrently(
-                            store,
-                            prepared,
-                            2..=wanted_pages(available),
-                            Some(available),
-                            &stats,
-                            &mut pages,
-                        )
+        };
+        let first_len = first.len() as u64;
+        let claimed = match (reported_pages, count) {
+            (Some(pages), _) => Some((pages, pages.saturating_mul(bounds.page_size))),
+            (None, Some(count)) => Some((count.div_ceil(bounds.page_size), count)),
+            (None, None) => None,
+        };
+        if let Some((0, _)) = claimed
+            && first_len > 0
+        {
+            return Err(paging_error(
+                1,
+                Some(0),
+                invalid(
+                    200,
+                    format!(
+                        "the list says it is empty, but its first page has {first_len} records; nothing was output rather than a partial list"
+                    ),
+                ),
+            ));
+        }
+        let mut pages: BTreeMap<u64, Records> = BTreeMap::new();
+        pages.insert(1, first);
+        let mut collected = first_len;
+        self.check_collected(collected, &bounds)?;
+        match claimed {
+            Some((available, records)) => {
+                let last = bounds.pages_to_fetch(available, records)?;
+                if last > 1 && !bounds.enough(collected) {
+                    self.fetch_concurrently(store, prepared, &paging, 2..=last, available, call, &bounds, &mut pages)
                         .await?;
+                }
+            }
+            None if first_len < bounds.page_size || bounds.enough(collected) => {}
+            None => {
+                // No total: read pages in turn until one is short or empty.
+                for page in 2.. {
+                    let (items, _) = self
+                        .page(store, prepared, &paging, page, call)
+                        .await
+                        .map_err(|e| paging_error(page, None, e))?;
+                    let short = (items.len() as u64) < bounds.page_size;
+                    collected += items.len() as u64;
+                    self.check_collected(collected, &bounds)?;
+                    pages.insert(page, items);
+                    if let Some(progress) = &self.progress {
+                        progress(page, 0);
                     }
-                    None if first_short || limit.is_some_and(|l| l <= PAGE_SIZE) => {}
-                    None => {
-                        // No count: read pages in turn until one is short (or a 204).
-                        for page in 2.. {
-                            let (items, _) = self
-                                .page(store, prepared, &page_request(base, page), &stats)
-                                .await
-                                .map_err(|e| paging_error(page, None, e))?;
-                            let short = (items.len() as u64) < PAGE_SIZE;
-                            pages.insert(page, items);
-                            if short || limit.is_some_and(|l| page * PAGE_SIZE >= l) {
-                                break;
-                            }
-                        }
+                    if short || bounds.enough(collected) {
+                        break;
                     }
                 }
             }
         }
-        let fetched = pages.len();
         let mut data: Records = Vec::with_capacity(pages.values().map(Vec::len).sum());
         for records in pages.into_values() {
             data.extend(records);
         }
-        if let Some(limit) = limit {
+        if let Some(limit) = bounds.limit {
             data.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
-        let meta = json!({
-            "pages": fetched,
-            "total_pages": total_pages,
-            "items": data.len(),
-            "requests": stats.requests.load(Ordering::Relaxed),
-            "retries": stats.retries.load(Ordering::Relaxed),
-            "waited_ms": stats.waited_ms.load(Ordering::Relaxed),
-            "bytes": stats.bytes.load(Ordering::Relaxed),
-        });
-        let mut rest = Map::new();
-        rest.insert("action".into(), json!(prepared.action.id));
-        rest.insert("storeHash".into(), json!(prepared.store_hash.as_str()));
-        rest.insert("meta".into(), meta);
-        Ok(Output::from_records(data, rest))
+        Ok(Output::records(data, prepared.action.id, prepared.store_hash.clone()))
     }
 
-    /// `GET <count_path>` with the list's filters; `None` when it cannot be had.
-    async fn count(&self, store: &StoreClient, prepared: &Prepared, path: &str, stats: &Stats) -> Option<u64> {
+    /// Refuses to hold more records than a "return all" may collect (a server that ignores
+    /// the page size, or claims pages that never end). With the user's own limit, the last
+    /// page may go past it by less than a page.
+    fn check_collected(&self, collected: u64, bounds: &Bounds) -> Result<(), ExecError> {
+        let allowed = match bounds.limit {
+            Some(limit) if limit <= bounds.max_records => limit + bounds.page_size,
+            _ => bounds.max_records,
+        };
+        if collected > allowed {
+            return Err(ExecError::TooManyRecords {
+                claimed: collected,
+                limit: bounds.max_records,
+            });
+        }
+        Ok(())
+    }
+
+    /// The count endpoint's answer for the list's filters; `None` when it cannot be had or
+    /// is not a whole number.
+    async fn count(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        paging: &Paging,
+        path: &str,
+        field: &str,
+        call: &Call<'_>,
+    ) -> Option<u64> {
         let mut request = prepared.request.clone();
         request.path = path.to_owned();
-        request.query.retain(|(name, _)| name != "page" && name != "limit");
-        let answer = self
-            .exchange(store, prepared.action, prepared.action.api_version, &request, stats)
-            .await
-            .ok()?;
+        request
+            .query
+            .retain(|(name, _)| name != paging.page_param && name != paging.limit_param);
+        let answer = self.exchange(store, prepared, &request, call).await.ok()?;
         if !(200..300).contains(&answer.status) {
             return None;
         }
-        serde_json::from_slice::<Value>(&answer.body)
-            .ok()?
-            .get("count")?
-            .as_u64()
+        serde_json::from_slice::<Value>(&answer.body).ok()?.get(field)?.as_u64()
     }
 
-    /// Fetches `range` with at most `concurrency` pages in flight, into `pages`.
+    /// Fetches `range` with at most `concurrency` pages in flight, into `pages`. A page is
+    /// spawned only when a slot is free, so a huge range costs nothing up front.
+    #[allow(clippy::too_many_arguments)]
     async fn fetch_concurrently(
         &self,
         store: &StoreClient,
         prepared: &Prepared,
+        paging: &Paging,
         range: std::ops::RangeInclusive<u64>,
-        total: Option<u64>,
-        stats: &Arc<Stats>,
+        total: u64,
+        call: &Call<'_>,
+        bounds: &Bounds,
         pages: &mut BTreeMap<u64, Records>,
     ) -> Result<(), ExecError> {
-        let limit = Arc::new(Semaphore::new(self.transport.config().concurrency.max(1)));
+        let concurrency = self.transport.config().concurrency.max(1);
+        let mut next = range.clone();
         let mut tasks = JoinSet::new();
-        for page in range {
-            let (executor, store, prepared, stats, limit) = (
-                self.clone(),
-                store.clone(),
-                prepared.clone(),
-                Arc::clone(stats),
-                Arc::clone(&limit),
-            );
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let request = page_request(&prepared.request, page);
-                (page, executor.page(&store, &prepared, &request, &stats).await)
-            });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let (page, result) = joined.map_err(|e| ExecError::InvalidResponse {
-                status: 0,
-                reason: format!("a page fetch stopped: {e}"),
-            })?;
+        let mut collected: u64 = pages.values().map(|p| p.len() as u64).sum();
+        // Spawned tasks need owned handles; the call's statistics and deadline are shared
+        // through an owned copy of the deadline and a shared counter.
+        let stats = std::sync::Arc::new(bigcommerce_api::Stats::default());
+        let deadline = call.deadline;
+        let budget = call.budget;
+        let result = loop {
+            while tasks.len() < concurrency {
+                let Some(page) = next.next() else { break };
+                let (executor, store, prepared, stats) = (
+                    self.clone(),
+                    store.clone(),
+                    prepared.clone(),
+                    std::sync::Arc::clone(&stats),
+                );
+                let paging = *paging;
+                tasks.spawn(async move {
+                    let call = Call {
+                        stats: &stats,
+                        deadline,
+                        budget,
+                    };
+                    let result = executor.page(&store, &prepared, &paging, page, &call).await;
+                    (page, result)
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break Ok(());
+            };
+            let (page, result) = match joined {
+                Ok(done) => done,
+                Err(e) => break Err(invalid(0, format!("a page fetch stopped: {e}"))),
+            };
             match result {
                 Ok((items, _)) => {
+                    collected += items.len() as u64;
+                    if let Err(err) = self.check_collected(collected, bounds) {
+                        break Err(err);
+                    }
                     pages.insert(page, items);
                     if let Some(progress) = &self.progress {
-                        progress(pages.len() as u64, total.unwrap_or(0));
+                        progress(pages.len() as u64, total);
                     }
                 }
-                Err(err) => {
-                    tasks.abort_all();
-                    return Err(paging_error(page, total, err));
-                }
+                Err(err) => break Err(paging_error(page, Some(total), err)),
             }
-        }
-        Ok(())
+        };
+        tasks.abort_all();
+        call.stats.add(&stats.snapshot());
+        result
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PAGING: Paging = Paging {
+        page_param: "page",
+        limit_param: "limit",
+        max_page_size: 250,
+        items: Items::Body,
+        total: Total::Unknown,
+    };
 
     #[test]
     fn page_requests_replace_page_and_limit_and_keep_filters() {
@@ -298,6 +392,32 @@ mod tests {
             ],
             body: None,
         };
-        assert_eq!(page_request(&base, 7).query_string(), "status_id=11&page=7&limit=250");
+        assert_eq!(
+            page_request(&base, &PAGING, 7).query_string(),
+            "status_id=11&page=7&limit=250"
+        );
+    }
+
+    #[test]
+    fn bounds_refuse_lists_larger_than_the_setting_unless_a_limit_stops_first() {
+        let bounds = Bounds {
+            limit: None,
+            max_records: 1000,
+            page_size: 250,
+        };
+        assert_eq!(bounds.pages_to_fetch(4, 1000).unwrap(), 4);
+        assert_eq!(
+            bounds
+                .pages_to_fetch(1_000_000_000, 250_000_000_000)
+                .unwrap_err()
+                .code(),
+            "too_many_records"
+        );
+        let limited = Bounds {
+            limit: Some(300),
+            ..bounds
+        };
+        assert_eq!(limited.pages_to_fetch(1_000_000_000, 250_000_000_000).unwrap(), 2);
+        assert!(limited.enough(300) && !limited.enough(299));
     }
 }

@@ -1,20 +1,42 @@
-//! Parameters: templates rendered, values coerced to their declared types and checked
-//! against the registry. The result, [`ValidatedParams`], is the only thing a request can
-//! be built from.
+//! Parameters, checked in two stages.
+//!
+//! [`Params::check`] runs when a step is built, before anything is sent: unknown keys,
+//! required fields, defaults, and every literal value coerced to its declared type and
+//! checked against the registry; templates are parsed. [`Params::render`] runs when the
+//! step runs: templates are rendered against the outputs of earlier steps and their values
+//! checked the same way. Its result, [`ValidatedParams`], is the only thing a request can
+//! be built from, so an unrendered `{{…}}` can never be sent.
 
 use serde_json::{Map, Number, Value};
 use syncaut_actions::{Action, Choice, Param, ParamType};
 
 use crate::ExecError;
-use crate::template::{StepOutputs, field, has_template, render};
+use crate::template::{StepOutputs, Template, TemplateError, field};
+
+/// A parameter's value as a checked step holds it.
+#[derive(Debug, Clone)]
+pub enum ParamValue {
+    /// A literal, already coerced and checked.
+    Literal(Value),
+    /// A template, parsed; its value is checked once rendered.
+    Template(Template),
+}
+
+/// The parameters of a step, checked as far as they can be without running earlier
+/// steps.
+#[derive(Debug, Clone)]
+pub struct Params {
+    action: &'static Action,
+    values: Vec<(&'static Param, ParamValue)>,
+}
 
 /// Parameters that passed validation: each value has its parameter's type and bounds,
-/// defaults are filled in, and required ones are present. Only [`validate`] makes one.
+/// defaults are filled in, and required ones are present. Only [`Params::render`] makes
+/// one.
 #[derive(Debug, Clone)]
 pub struct ValidatedParams {
     action: &'static Action,
     values: Vec<(&'static Param, Value)>,
-    deferred: Vec<&'static str>,
 }
 
 impl ValidatedParams {
@@ -28,82 +50,103 @@ impl ValidatedParams {
         self.values.iter().find(|(p, _)| p.key == key).map(|(_, v)| v)
     }
 
-    /// Whether this parameter still holds its `{{…}}` text (dry runs, see [`Templates`]).
-    pub fn is_deferred(&self, key: &str) -> bool {
-        self.deferred.contains(&key)
-    }
-
     /// Every parameter that has a value, in the registry's order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &Value)> {
         self.values.iter().map(|(p, v)| (*p, v))
     }
 }
 
-/// What to do with `{{…}}` templates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Templates {
-    /// Render them against the outputs of earlier steps.
-    Render,
-    /// Keep them as written, unchecked: for a dry run, where earlier steps have not run.
-    Defer,
-}
-
-/// Renders templates (in templatable fields only), coerces and checks every parameter.
-pub fn validate(
-    action: &'static Action,
-    raw: &Map<String, Value>,
-    outputs: &StepOutputs,
-) -> Result<ValidatedParams, ExecError> {
-    validate_with(action, raw, outputs, Templates::Render)
-}
-
-/// [`validate`], choosing what happens to templates.
-pub fn validate_with(
-    action: &'static Action,
-    raw: &Map<String, Value>,
-    outputs: &StepOutputs,
-    templates: Templates,
-) -> Result<ValidatedParams, ExecError> {
-    if let Some(key) = raw.keys().find(|key| action.param(key).is_none()) {
-        return Err(unknown_param(action, key));
+#[cold]
+fn template_error(param: &Param, err: TemplateError) -> ExecError {
+    ExecError::Template {
+        field: param.key.to_owned(),
+        expression: err.expression,
+        reason: err.reason,
     }
-    let mut values = Vec::with_capacity(action.params.len());
-    let mut deferred = Vec::new();
-    for param in action.params {
-        let given = field(raw, param.key).filter(|v| !is_empty(v));
-        let value = match given {
-            Some(value) if param.templatable && templates == Templates::Defer && has_template(value) => {
-                deferred.push(param.key);
-                values.push((param, value.clone()));
-                continue;
-            }
-            Some(value) if param.templatable => render(param.key, value, outputs)?,
-            Some(value) if has_template(value) => {
-                return Err(invalid(
-                    param,
-                    "does not accept {{…}} templates; choose one of its values".into(),
-                ));
-            }
-            Some(value) => value.clone(),
-            None => match param.default {
-                Some(default) => default.to_json(),
-                None if param.required => return Err(required(action, param)),
-                None => continue,
-            },
-        };
-        if is_empty(&value) {
-            if param.required {
-                return Err(required(action, param));
-            }
-            continue;
+}
+
+impl Params {
+    /// Checks raw values (from a form, a workflow file or `--param`) against the action.
+    pub fn check(action: &'static Action, raw: &Map<String, Value>) -> Result<Self, ExecError> {
+        if let Some(key) = raw.keys().find(|key| action.param(key).is_none()) {
+            return Err(unknown_param(action, key));
         }
-        values.push((param, coerce(param, value)?));
+        let mut values = Vec::with_capacity(action.params.len());
+        for param in action.params {
+            let given = field(raw, param.key).filter(|v| !is_empty(v));
+            let value = match given {
+                Some(Value::String(text)) if text.contains("{{") => match Template::parse(text) {
+                    Ok(Some(template)) => ParamValue::Template(template),
+                    Ok(None) => ParamValue::Literal(coerce(param, Value::String(text.clone()))?),
+                    Err(err) => return Err(template_error(param, err)),
+                },
+                Some(value) => ParamValue::Literal(coerce(param, value.clone())?),
+                None => match param.default {
+                    Some(default) => ParamValue::Literal(default.to_json()),
+                    None if param.required => return Err(required(action, param)),
+                    None => continue,
+                },
+            };
+            values.push((param, value));
+        }
+        Ok(Self { action, values })
     }
-    Ok(ValidatedParams {
-        action,
-        values,
-        deferred,
-    })
+
+    /// The action these parameters are for.
+    pub fn action(&self) -> &'static Action {
+        self.action
+    }
+
+    /// Every parameter that has a value or a template, in the registry's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &ParamValue)> {
+        self.values.iter().map(|(p, v)| (*p, v))
+    }
+
+    /// The templates, by parameter.
+    pub fn templates(&self) -> impl Iterator<Item = (&'static Param, &Template)> {
+        self.values.iter().filter_map(|(p, v)| match v {
+            ParamValue::Template(t) => Some((*p, t)),
+            ParamValue::Literal(_) => None,
+        })
+    }
+
+    /// Renders the templates against the outputs of earlier steps and checks what they
+    /// give like any typed value.
+    pub fn render(&self, outputs: &StepOutputs) -> Result<ValidatedParams, ExecError> {
+        let mut values = Vec::with_capacity(self.values.len());
+        for (param, value) in &self.values {
+            let value = match value {
+                ParamValue::Literal(value) => value.clone(),
+                ParamValue::Template(template) => {
+                    let rendered = template.render(outputs).map_err(|e| template_error(param, e))?;
+                    if is_empty(&rendered) {
+                        if param.required {
+                            return Err(ExecError::InvalidParam {
+                                key: param.key.to_owned(),
+                                message: format!(
+                                    "is required, but `{}` gave nothing; check that the earlier step returned it",
+                                    template.source()
+                                ),
+                            });
+                        }
+                        continue;
+                    }
+                    coerce(param, rendered).map_err(|err| match err {
+                        ExecError::InvalidParam { key, message } => ExecError::InvalidParam {
+                            key,
+                            message: format!("{message} (from `{}`)", template.source()),
+                        },
+                        other => other,
+                    })?
+                }
+            };
+            values.push((*param, value));
+        }
+        Ok(ValidatedParams {
+            action: self.action,
+            values,
+        })
+    }
 }
 
 fn is_empty(value: &Value) -> bool {
@@ -330,7 +373,11 @@ mod tests {
     use super::*;
 
     fn run(action: &str, raw: Value) -> Result<ValidatedParams, ExecError> {
-        validate(find(action).unwrap(), raw.as_object().unwrap(), &StepOutputs::new())
+        run_with(action, raw, &StepOutputs::new())
+    }
+
+    fn run_with(action: &str, raw: Value, outputs: &StepOutputs) -> Result<ValidatedParams, ExecError> {
+        Params::check(find(action).unwrap(), raw.as_object().unwrap())?.render(outputs)
     }
 
     fn error(action: &str, raw: Value) -> String {
@@ -435,11 +482,52 @@ mod tests {
         );
     }
 
+    /// Every field takes a template; what it renders to is checked like a typed value,
+    /// an order status by its number or its documented label.
     #[test]
-    fn choice_fields_do_not_take_templates() {
+    fn every_field_takes_a_template_checked_once_rendered() {
+        let mut outputs = StepOutputs::new();
+        outputs.insert(
+            "src",
+            json!({"data": {"status_id": 11, "label": "Shipped", "bad": "Shiped", "yes": true, "vis": "hidden"}}),
+        );
+        let status = |template: &str| run_with("update_order", json!({"orderId": 1, "status_id": template}), &outputs);
         assert_eq!(
-            error("update_order", json!({"orderId": 1, "status_id": "{{x.data}}"})),
-            "status_id: does not accept {{…}} templates; choose one of its values"
+            status("{{src.data.status_id}}").unwrap().get("status_id"),
+            Some(&json!(11))
+        );
+        assert_eq!(status("{{src.data.label}}").unwrap().get("status_id"), Some(&json!(2)));
+        let err = status("{{src.data.bad}}").unwrap_err().to_string();
+        assert!(err.starts_with("status_id: must be one of 0 (Incomplete)"), "{err}");
+        assert!(err.ends_with("got \"Shiped\" (from `{{src.data.bad}}`)"), "{err}");
+        let all = run_with("get_orders", json!({"return_all": "{{src.data.yes}}"}), &outputs).unwrap();
+        assert_eq!(all.get("return_all"), Some(&json!(true)));
+        let hidden = run_with("get_products", json!({"visibility": "{{src.data.vis}}"}), &outputs).unwrap();
+        assert_eq!(hidden.get("visibility"), Some(&json!("hidden")));
+    }
+
+    #[test]
+    fn literals_are_checked_before_anything_runs() {
+        let action = find("update_order").unwrap();
+        let raw = json!({"orderId": "{{later.data.id}}", "status_id": "Shiped"});
+        let err = Params::check(action, raw.as_object().unwrap()).unwrap_err().to_string();
+        assert!(err.starts_with("status_id: must be one of"), "{err}");
+        let raw = json!({"orderId": "{{later.data.id"});
+        assert_eq!(
+            Params::check(action, raw.as_object().unwrap()).unwrap_err().code(),
+            "template_error"
+        );
+    }
+
+    #[test]
+    fn a_template_that_gives_nothing_for_a_required_field_says_so() {
+        let mut outputs = StepOutputs::new();
+        outputs.insert("src", json!({"data": {"id": null}}));
+        assert_eq!(
+            run_with("get_order", json!({"orderId": "{{src.data.id}}"}), &outputs)
+                .unwrap_err()
+                .to_string(),
+            "orderId: is required, but `{{src.data.id}}` gave nothing; check that the earlier step returned it"
         );
     }
 }

@@ -1,11 +1,17 @@
-//! Building the HTTP request of a step from its action's data and validated parameters.
+//! Building the HTTP request of a step from its action's data: [`PreparedRequest`] from
+//! validated parameters (the only thing that is sent), and [`RequestPreview`] from checked
+//! parameters whose templates are shown as written (a dry run, where earlier steps have
+//! not run). They are different types, so a request with an unrendered `{{…}}` cannot be
+//! sent.
 
-use bigcommerce_api::ApiVersion;
+use bigcommerce_api::{ApiVersion, StoreHash, TransportConfig};
+use bytes::Bytes;
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::{Map, Value, json};
-use syncaut_actions::{BodyShape, Method, Wire};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use syncaut_actions::{Action, BodyShape, Method, Param, Wire};
 
-use crate::params::ValidatedParams;
+use crate::params::{ParamValue, Params, ValidatedParams};
 
 /// What a query value may not contain unencoded. `:` and `,` stay as they are, so
 /// BigCommerce sees `id:in=1,2` just as its docs write it.
@@ -32,7 +38,7 @@ const QUERY: &AsciiSet = &CONTROLS
 /// change the shape of the path.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// A request ready to send (or to show in a dry run).
+/// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedRequest {
     /// HTTP method.
@@ -47,39 +53,107 @@ pub struct PreparedRequest {
     pub body: Option<Value>,
 }
 
+/// What a dry run shows of a request: the token is never included, and values that come
+/// from earlier steps are shown as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestPreview {
+    /// HTTP method.
+    pub method: &'static str,
+    /// The full URL.
+    pub url: String,
+    /// The headers that would be sent, the token redacted.
+    pub headers: Map<String, Value>,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// A value as a request shows it.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    Value(&'a Value),
+    /// A template, as written.
+    Template(&'a str),
+}
+
 /// Builds the request. Only validated parameters can be turned into a request.
 pub fn build(params: &ValidatedParams) -> PreparedRequest {
-    let action = params.action();
+    let values: Vec<(&'static Param, Shown<'_>)> = params.iter().map(|(p, v)| (p, Shown::Value(v))).collect();
+    parts(params.action(), &values)
+}
+
+/// What a dry run shows of a prepared request (templates rendered): no token.
+pub fn describe(prepared: &crate::Prepared, config: &TransportConfig) -> RequestPreview {
+    let request = &prepared.request;
+    RequestPreview {
+        method: request.method.as_str(),
+        url: request.url(&config.api_base(&prepared.store_hash, request.api_version)),
+        headers: preview_headers(request.body.is_some()),
+        body: request.body.clone(),
+    }
+}
+
+fn preview_headers(with_body: bool) -> Map<String, Value> {
+    let mut headers = Map::new();
+    headers.insert("X-Auth-Token".into(), "[redacted]".into());
+    headers.insert("Accept".into(), "application/json".into());
+    if with_body {
+        headers.insert("Content-Type".into(), "application/json".into());
+    }
+    headers
+}
+
+/// Builds the preview of a checked step's request, templates shown as written.
+pub fn preview(params: &Params, config: &TransportConfig, store_hash: &StoreHash) -> RequestPreview {
+    let values: Vec<(&'static Param, Shown<'_>)> = params
+        .iter()
+        .map(|(p, v)| {
+            let shown = match v {
+                ParamValue::Literal(value) => Shown::Value(value),
+                ParamValue::Template(template) => Shown::Template(template.source()),
+            };
+            (p, shown)
+        })
+        .collect();
+    let request = parts(params.action(), &values);
+    RequestPreview {
+        method: request.method.as_str(),
+        url: request.url_shown(&config.api_base(store_hash, request.api_version)),
+        headers: preview_headers(request.body.is_some()),
+        body: request.body,
+    }
+}
+
+fn parts(action: &'static Action, values: &[(&'static Param, Shown<'_>)]) -> PreparedRequest {
     PreparedRequest {
         method: action.method,
         api_version: action.api_version,
-        path: fill_path(params),
-        query: query(params),
+        path: fill_path(action, values),
+        query: query(action, values),
         body: match action.body {
             BodyShape::None => None,
-            shape => Some(body(params, shape)),
+            shape => Some(body(values, shape)),
         },
     }
 }
 
 /// The query pairs: query parameters, chosen filters, then the action's fixed pairs.
-fn query(params: &ValidatedParams) -> Vec<(String, String)> {
+fn query(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> Vec<(String, String)> {
     let mut query = Vec::new();
-    for (param, value) in params.iter() {
-        match param.wire {
-            Wire::Query(name) => query.push((name.to_owned(), wire_text(value))),
-            Wire::ChoiceQuery => {
-                let chosen = param.choices.iter().find(|c| c.value.to_json() == *value);
+    for (param, value) in values {
+        match (param.wire, value) {
+            (Wire::Query(name), value) => query.push((name.to_owned(), wire_text(*value))),
+            (Wire::ChoiceQuery, Shown::Value(value)) => {
+                let chosen = param.choices.iter().find(|c| c.value.to_json() == **value);
                 for pair in chosen.map(|c| c.query).unwrap_or_default() {
                     query.push((pair.name.to_owned(), pair.value.to_owned()));
                 }
             }
-            Wire::Path(_) | Wire::Control(_) | Wire::Body(_) => {}
+            (Wire::ChoiceQuery, Shown::Template(text)) => query.push((param.key.to_owned(), (*text).to_owned())),
+            (Wire::Path(_) | Wire::Control(_) | Wire::Body(_), _) => {}
         }
     }
     query.extend(
-        params
-            .action()
+        action
             .fixed_query
             .iter()
             .map(|pair| (pair.name.to_owned(), pair.value.to_owned())),
@@ -88,11 +162,15 @@ fn query(params: &ValidatedParams) -> Vec<(String, String)> {
 }
 
 /// The JSON body of an action that sends one.
-fn body(params: &ValidatedParams, shape: BodyShape) -> Value {
+fn body(values: &[(&'static Param, Shown<'_>)], shape: BodyShape) -> Value {
     let mut body = Map::new();
-    for (param, value) in params.iter() {
+    for (param, value) in values {
         if let Wire::Body(pointer) = param.wire {
-            set_pointer(&mut body, pointer, value.clone());
+            let json = match value {
+                Shown::Value(value) => (*value).clone(),
+                Shown::Template(text) => Value::from(*text),
+            };
+            set_pointer(&mut body, pointer, json);
         }
     }
     match shape {
@@ -102,10 +180,10 @@ fn body(params: &ValidatedParams, shape: BodyShape) -> Value {
 }
 
 /// The action's path with each `{name}` replaced by its parameter's value, percent-encoded
-/// (a deferred template in a dry run is shown as written). One pass over the template, so
-/// a value that itself contains `{…}` is never substituted into.
-fn fill_path(params: &ValidatedParams) -> String {
-    let template = params.action().path;
+/// (a template in a preview is shown as written). One pass over the path, so a value that
+/// itself contains `{…}` is never substituted into.
+fn fill_path(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> String {
+    let template = action.path;
     let mut path = String::with_capacity(template.len() + 24);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -113,14 +191,18 @@ fn fill_path(params: &ValidatedParams) -> String {
         path.push_str(&rest[..open]);
         let placeholder = &rest[open..=open + length];
         let name = &placeholder[1..placeholder.len() - 1];
-        match params.iter().find(|(param, _)| param.wire == Wire::Path(name)) {
-            Some((param, value)) if params.is_deferred(param.key) => path.push_str(&wire_text(value)),
-            Some((_, Value::String(text))) => path.extend(utf8_percent_encode(text, PATH_SEGMENT)),
+        match values
+            .iter()
+            .find(|(param, _)| param.wire == Wire::Path(name))
+            .map(|(_, v)| v)
+        {
+            Some(Shown::Template(text)) => path.push_str(text),
+            Some(Shown::Value(Value::String(text))) => path.extend(utf8_percent_encode(text, PATH_SEGMENT)),
             // IDs: digits (and a sign) need no encoding.
-            Some((_, Value::Number(n))) if n.is_i64() => {
+            Some(Shown::Value(Value::Number(n))) if n.is_i64() => {
                 path.push_str(itoa::Buffer::new().format(n.as_i64().unwrap_or_default()));
             }
-            Some((_, value)) => path.extend(utf8_percent_encode(&wire_text(value), PATH_SEGMENT)),
+            Some(value) => path.extend(utf8_percent_encode(&wire_text(*value), PATH_SEGMENT)),
             None => path.push_str(placeholder),
         }
         rest = &rest[open + placeholder.len()..];
@@ -130,12 +212,13 @@ fn fill_path(params: &ValidatedParams) -> String {
 }
 
 /// How a value is written in a path or query.
-fn wire_text(value: &Value) -> String {
+fn wire_text(value: Shown<'_>) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Shown::Template(text) => text.to_owned(),
+        Shown::Value(Value::String(s)) => s.clone(),
         // A number's own formatting, not `Value`'s (which runs the JSON serialiser).
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
+        Shown::Value(Value::Number(n)) => n.to_string(),
+        Shown::Value(other) => other.to_string(),
     }
 }
 
@@ -166,14 +249,33 @@ impl PreparedRequest {
     }
 
     fn write_query(&self, text: &mut String) {
+        self.write_query_with(text, false);
+    }
+
+    /// Writes the query; with `show_templates`, template values stay as written.
+    fn write_query_with(&self, text: &mut String, show_templates: bool) {
         for (index, (name, value)) in self.query.iter().enumerate() {
             if index > 0 {
                 text.push('&');
             }
             text.extend(utf8_percent_encode(name, QUERY));
             text.push('=');
-            text.extend(utf8_percent_encode(value, QUERY));
+            if show_templates && value.contains("{{") {
+                text.push_str(value);
+            } else {
+                text.extend(utf8_percent_encode(value, QUERY));
+            }
         }
+    }
+
+    /// [`Self::url`] for a preview: template values are shown as written.
+    fn url_shown(&self, api_base: &str) -> String {
+        let mut url = format!("{api_base}{}", self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            self.write_query_with(&mut url, true);
+        }
+        url
     }
 
     /// The full URL below an API base such as `https://api.bigcommerce.com/stores/abc/v3`.
@@ -186,13 +288,21 @@ impl PreparedRequest {
         url
     }
 
-    /// The request as a dry run shows it: the token is never included.
-    pub fn describe(&self, api_base: &str) -> Value {
-        let mut headers = json!({"X-Auth-Token": "[redacted]", "Accept": "application/json"});
-        if self.body.is_some() {
-            headers["Content-Type"] = json!("application/json");
+    /// The JSON body as bytes, if any.
+    pub fn body_bytes(&self) -> Option<Bytes> {
+        self.body
+            .as_ref()
+            .map(|body| Bytes::from(serde_json::to_vec(body).unwrap_or_default()))
+    }
+
+    /// The HTTP method.
+    pub fn http_method(&self) -> reqwest::Method {
+        match self.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
         }
-        json!({"method": self.method.as_str(), "url": self.url(api_base), "headers": headers, "body": self.body})
     }
 }
 
@@ -202,24 +312,41 @@ mod tests {
 
     use super::*;
     use crate::StepOutputs;
-    use crate::params::{Templates, validate_with};
 
-    fn path_of(action: &str, params: Value, templates: Templates) -> String {
-        let action = syncaut_actions::find(action).unwrap();
-        let raw = params.as_object().unwrap();
-        build(&validate_with(action, raw, &StepOutputs::new(), templates).unwrap()).path
+    fn params(action: &str, raw: Value) -> Params {
+        Params::check(syncaut_actions::find(action).unwrap(), raw.as_object().unwrap()).unwrap()
     }
 
     #[test]
-    fn path_values_are_filled_in_and_deferred_ones_shown_as_written() {
-        assert_eq!(
-            path_of("get_order", json!({"orderId": 218}), Templates::Render),
-            "/orders/218"
+    fn path_values_are_filled_in_and_encoded() {
+        let built = build(
+            &params("get_order", json!({"orderId": 218}))
+                .render(&StepOutputs::new())
+                .unwrap(),
+        );
+        assert_eq!(built.path, "/orders/218");
+    }
+
+    #[test]
+    fn a_preview_shows_templates_as_written_and_never_the_token() {
+        let config = TransportConfig::new("http://127.0.0.1:9").unwrap();
+        let store = StoreHash::new("abc").unwrap();
+        let shown = preview(
+            &params("update_order", json!({"orderId": "{{find.data.id}}", "status_id": 2})),
+            &config,
+            &store,
+        );
+        assert_eq!(shown.url, "http://127.0.0.1:9/stores/abc/v2/orders/{{find.data.id}}");
+        assert_eq!(shown.body, Some(json!({"status_id": 2})));
+        assert_eq!(shown.headers["X-Auth-Token"], "[redacted]");
+        let shown = preview(
+            &params("get_products", json!({"visibility": "{{v.data}}"})),
+            &config,
+            &store,
         );
         assert_eq!(
-            path_of("get_order", json!({"orderId": "{{find.data.id}}"}), Templates::Defer),
-            "/orders/{{find.data.id}}",
-            "a dry run shows a deferred reference as written"
+            shown.url,
+            "http://127.0.0.1:9/stores/abc/v3/catalog/products?visibility={{v.data}}"
         );
     }
 }

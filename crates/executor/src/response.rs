@@ -1,25 +1,18 @@
 //! Turning BigCommerce's answer into the step's `data`, or into an error that says what
 //! to do.
 
+use bigcommerce_api::Answer;
 use serde_json::{Value, json};
 use syncaut_actions::{Action, ResponseShape};
 
 use crate::ExecError;
-
-/// What came back, as far as interpretation needs.
-pub(crate) struct Answer<'a> {
-    pub(crate) status: u16,
-    pub(crate) body: &'a [u8],
-    pub(crate) reset_ms: Option<u64>,
-    pub(crate) request_id: Option<String>,
-}
 
 /// The `data` of a successful answer.
 pub(crate) fn data(
     action: &Action,
     record_id: Option<i64>,
     store_hash: &str,
-    answer: &Answer<'_>,
+    answer: &Answer,
 ) -> Result<Value, ExecError> {
     let invalid = |reason: String| ExecError::InvalidResponse {
         status: answer.status,
@@ -36,7 +29,7 @@ pub(crate) fn data(
         }
         return Err(invalid("the response has no body".into()));
     }
-    let body: Value = serde_json::from_slice(answer.body).map_err(|e| invalid(format!("it is not JSON ({e})")))?;
+    let body: Value = serde_json::from_slice(&answer.body).map_err(|e| invalid(format!("it is not JSON ({e})")))?;
     match action.response {
         ResponseShape::Body | ResponseShape::Deleted => Ok(body),
         ResponseShape::V3Data => match body {
@@ -67,7 +60,7 @@ pub(crate) fn data(
 }
 
 /// The error for a non-2xx answer (404 is decided by the caller, which may probe the store).
-pub(crate) fn failure(action: &'static Action, store_hash: &str, answer: &Answer<'_>) -> ExecError {
+pub(crate) fn failure(action: &'static Action, store_hash: &str, answer: &Answer) -> ExecError {
     match answer.status {
         401 => ExecError::InvalidAccessToken,
         403 => ExecError::Forbidden {
@@ -78,23 +71,23 @@ pub(crate) fn failure(action: &'static Action, store_hash: &str, answer: &Answer
         },
         400 | 409 | 413 | 422 => ExecError::Rejected {
             status: answer.status,
-            details: details(answer.body),
+            details: details(&answer.body),
         },
         429 => ExecError::RateLimited {
             store_hash: store_hash.to_owned(),
-            reset_ms: answer.reset_ms,
+            reset_ms: answer.rate().reset_ms,
         },
         500..=599 => ExecError::Upstream {
             status: answer.status,
             request_id: answer
-                .request_id
-                .as_ref()
-                .map(|id| format!(" (X-Request-Id {id})"))
+                .request_id()
+                .map(|id| format!(" (X-Request-Id {})", id.chars().take(100).collect::<String>()))
                 .unwrap_or_default(),
         },
+        600.. => ExecError::InvalidStatus { status: answer.status },
         status => ExecError::UnexpectedStatus {
             status,
-            details: details(answer.body),
+            details: details(&answer.body),
         },
     }
 }

@@ -65,7 +65,7 @@ fn an_unknown_action_suggests_the_nearest_ids() {
 
 #[test]
 fn export_writes_every_schema_and_an_index() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let output = syncaut(&["actions", "export", "--out", dir.path().to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let index: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("index.json")).unwrap()).unwrap();

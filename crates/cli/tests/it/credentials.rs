@@ -18,7 +18,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn a_token_added_through_the_cli_reaches_bigcommerce_and_nowhere_else() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let added = add(dir.path(), "Client Store — BigCommerce", SENTINEL);
     assert!(added.status.success(), "{}", stderr(&added));
     assert_eq!(
@@ -89,7 +89,7 @@ fn a_token_added_through_the_cli_reaches_bigcommerce_and_nowhere_else() {
 
 #[test]
 fn a_removed_credential_is_credential_not_found_with_the_docs_advice() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     assert!(add(dir.path(), "shop", SENTINEL).status.success());
     let removed = command(dir.path(), None, &["credentials", "remove", "shop"])
         .output()
@@ -120,7 +120,7 @@ fn a_removed_credential_is_credential_not_found_with_the_docs_advice() {
 
 #[test]
 fn rotate_replaces_the_token_and_rotate_key_keeps_credentials_readable() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     assert!(add(dir.path(), "shop", "first-token").status.success());
     let rotated = with_stdin(command(dir.path(), None, &["credentials", "rotate", "shop"]), SENTINEL);
     assert!(rotated.status.success(), "{}", stderr(&rotated));
@@ -164,7 +164,7 @@ fn rotate_replaces_the_token_and_rotate_key_keeps_credentials_readable() {
 
 #[test]
 fn two_processes_adding_at_once_both_succeed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let children: Vec<_> = (0..12)
         .map(|i| {
             let mut cmd = command(
@@ -193,7 +193,7 @@ fn two_processes_adding_at_once_both_succeed() {
 
 #[test]
 fn a_token_is_never_taken_from_arguments_and_an_empty_one_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let empty = with_stdin(
         command(dir.path(), None, &["credentials", "add", "--name", "shop"]),
         "\n",
@@ -212,7 +212,7 @@ fn a_token_is_never_taken_from_arguments_and_an_empty_one_is_refused() {
 
 #[test]
 fn a_wrong_master_key_and_a_tampered_record_are_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     assert!(add(dir.path(), "shop", SENTINEL).status.success());
     let wrong = command(
         dir.path(),
@@ -258,7 +258,7 @@ fn a_wrong_master_key_and_a_tampered_record_are_clear_errors() {
 
 #[test]
 fn credentials_test_answers_in_the_docs_terms() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     assert!(add(dir.path(), "shop", SENTINEL).status.success());
     let server = MockServer::start();
     server.mock(|when, then| {

@@ -14,6 +14,17 @@ use std::process::{Command, Output, Stdio};
 /// The token the CLI tests use; it may appear nowhere but in the request header.
 pub(crate) const SENTINEL: &str = "SENTINEL-cli-tok-41a7e9";
 
+/// A temporary directory only its owner can reach, as a data directory must be.
+pub(crate) fn private_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    dir
+}
+
 /// Runs `syncaut` with `args` and an isolated environment.
 pub(crate) fn syncaut(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_syncaut"))

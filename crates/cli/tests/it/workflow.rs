@@ -16,7 +16,7 @@ fn run_example(name: &str) -> Value {
 
 /// Runs a workflow file against the built-in sandbox and returns its `--json` report.
 fn run_in_sandbox(file: &Path) -> Value {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let output = command(
         dir.path(),
         None,
@@ -64,7 +64,7 @@ fn later_steps_use_earlier_steps_data() {
 
 #[test]
 fn the_text_output_prints_every_step() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let file = examples().join("new-customer.yaml");
     let output = command(
         dir.path(),
@@ -92,7 +92,7 @@ fn write(dir: &Path, text: &str) -> PathBuf {
 
 #[test]
 fn a_bad_file_is_rejected_before_anything_is_sent_with_the_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let cases = [
         (
             "steps:\n  - name: a\n    action: get_orders\n  - name: a\n    action: get_orders\n",
@@ -136,7 +136,7 @@ fn a_bad_file_is_rejected_before_anything_is_sent_with_the_line() {
 
 #[test]
 fn a_failing_step_stops_the_run_naming_the_step_and_code() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let file = write(
         dir.path(),
         "steps:\n  - name: order\n    action: get_order\n    params:\n      orderId: 999999\n  - name: never\n    action: get_orders\n",
@@ -158,7 +158,7 @@ fn a_failing_step_stops_the_run_naming_the_step_and_code() {
 
 #[test]
 fn dry_run_prints_requests_with_references_unfilled_and_sends_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let file = examples().join("ship-awaiting-fulfillment.yaml");
     // No sandbox and an unreachable API: a dry run must not need either.
     let output = command(
@@ -191,7 +191,7 @@ fn dry_run_prints_requests_with_references_unfilled_and_sends_nothing() {
 
 #[test]
 fn without_sandbox_a_step_needs_a_saved_credential() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let file = examples().join("ship-awaiting-fulfillment.yaml");
     let output = command(
         dir.path(),
@@ -214,7 +214,7 @@ fn without_sandbox_a_step_needs_a_saved_credential() {
 /// as into any list, by whole references and inside text.
 #[test]
 fn later_steps_read_into_a_return_all() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::private_dir();
     let file = write(
         dir.path(),
         r#"steps:
@@ -229,13 +229,17 @@ fn later_steps_read_into_a_return_all() {
   - name: summary
     action: create_category
     params:
-      name: "{{everything.meta.items}} products, first {{everything.data.[0].name}}"
+      name: "{{len everything.data}} products, first {{everything.data.[0].name}}"
 "#,
     );
     let result = run_in_sandbox(&file);
     let steps = result["steps"].as_array().unwrap();
     let all = steps[0]["output"]["data"].as_array().unwrap();
-    assert_eq!(steps[0]["output"]["meta"]["items"], all.len());
+    assert_eq!(
+        steps[0]["output"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["data", "action", "storeHash"],
+        "a return all's envelope is the docs' too"
+    );
     assert_eq!(steps[1]["output"]["data"], all[2], "the third record, whole");
     let first_name = all[0]["name"].as_str().unwrap();
     assert_eq!(

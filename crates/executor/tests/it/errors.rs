@@ -185,14 +185,14 @@ async fn a_slow_answer_times_out() {
     let mut config = crate::config(&server.base_url());
     config.timeout = Duration::from_millis(300);
     let executor = Executor::new(&config).unwrap();
-    let err = executor
-        .execute(
-            &step("get_orders", json!({})),
-            &syncaut_executor::StepOutputs::new(),
-            &syncaut_executor::NoCredentials,
-        )
-        .await
-        .unwrap_err();
+    let err = crate::execute(
+        &executor,
+        &step("get_orders", json!({})),
+        &syncaut_executor::StepOutputs::new(),
+        &syncaut_executor::NoCredentials,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "timeout");
     assert_no_token(&err);
 }
@@ -205,14 +205,14 @@ async fn a_refused_connection_is_a_connection_error() {
         .unwrap()
         .port();
     let executor = Executor::new(&crate::config(&format!("http://127.0.0.1:{port}"))).unwrap();
-    let err = executor
-        .execute(
-            &step("get_orders", json!({})),
-            &syncaut_executor::StepOutputs::new(),
-            &syncaut_executor::NoCredentials,
-        )
-        .await
-        .unwrap_err();
+    let err = crate::execute(
+        &executor,
+        &step("get_orders", json!({})),
+        &syncaut_executor::StepOutputs::new(),
+        &syncaut_executor::NoCredentials,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "connection_failed");
     assert!(
         err.to_string()
@@ -248,15 +248,13 @@ async fn named_credentials_resolve_through_the_store() {
     let executor = crate::executor(&server);
     let mut named = step("get_orders", json!({}));
     named.credential = CredentialSource::Named("Client Store".into());
-    executor
-        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+    crate::execute(&executor, &named, &syncaut_executor::StepOutputs::new(), &Vault)
         .await
         .unwrap();
     mock.assert_async().await;
 
     named.credential = CredentialSource::Named("Old Store".into());
-    let err = executor
-        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+    let err = crate::execute(&executor, &named, &syncaut_executor::StepOutputs::new(), &Vault)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "credential_not_found");
@@ -265,8 +263,7 @@ async fn named_credentials_resolve_through_the_store() {
         "Credential not found: the credential `Old Store` attached to the node was deleted from your workspace. Re-add it under Workspace → Credentials and update the node."
     );
     named.credential = CredentialSource::Named("Damaged".into());
-    let err = executor
-        .execute(&named, &syncaut_executor::StepOutputs::new(), &Vault)
+    let err = crate::execute(&executor, &named, &syncaut_executor::StepOutputs::new(), &Vault)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "credential_unavailable");
@@ -274,52 +271,23 @@ async fn named_credentials_resolve_through_the_store() {
 
 #[tokio::test]
 async fn step_checks_come_before_any_request() {
-    let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200);
-        })
-        .await;
-    let executor = crate::executor(&server);
-    let mut bad = step("get_orders", json!({}));
-    bad.name = "get orders".into();
-    let err = executor
-        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "invalid_step_name");
-    assert_eq!(
-        err.to_string(),
-        "step name `get orders` is not valid: it must start with a letter or underscore and contain no spaces (letters, digits and _ only), e.g. getOrders"
-    );
-    let mut bad = step("get_ordrs", json!({}));
-    bad.name = "ok".into();
-    let err = executor
-        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
-        .await
-        .unwrap_err();
+    let err = crate::try_step("get_ordrs", json!({})).unwrap_err();
     assert_eq!(err.code(), "unknown_action");
     assert!(
         err.to_string()
             .starts_with("unknown action `get_ordrs`; did you mean get_orders, get_order"),
         "{err}"
     );
-    let mut bad = step("get_orders", json!({}));
-    bad.store_hash = "ABC/../x".into();
-    let err = executor
-        .execute(&bad, &syncaut_executor::StepOutputs::new(), &Vault)
-        .await
-        .unwrap_err();
+    let credential = || CredentialSource::Token(bigcommerce_api::SecretString::from(TOKEN));
+    let err =
+        syncaut_executor::Step::new("get orders", "get_orders", "abc", credential(), &Default::default()).unwrap_err();
+    assert_eq!(err.code(), "invalid_step_name");
+    assert_eq!(
+        err.to_string(),
+        "step name `get orders` is not valid: it contains a space. A step name must start with a letter or underscore and have no spaces (letters, digits, _, -, $ and : are fine; at most 100 characters), e.g. getOrders"
+    );
+    let err =
+        syncaut_executor::Step::new("ok", "get_orders", "ABC/../x", credential(), &Default::default()).unwrap_err();
     assert_eq!(err.code(), "invalid_store_hash");
-    let err = executor
-        .execute(
-            &step("get_order", json!({})),
-            &syncaut_executor::StepOutputs::new(),
-            &Vault,
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "required");
-    assert_eq!(any.calls_async().await, 0, "nothing may be sent before the checks pass");
+    assert_eq!(crate::try_step("get_order", json!({})).unwrap_err().code(), "required");
 }

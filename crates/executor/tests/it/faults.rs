@@ -161,14 +161,31 @@ fn executor(server: &Scripted) -> Executor {
 }
 
 async fn run(server: &Scripted, action: &str, params: Value) -> Result<Value, ExecError> {
-    executor(server)
+    run_counted(server, action, params).await.map(|(output, _)| output)
+}
+
+/// Runs a step and returns, beside its output, what it took.
+async fn run_counted(
+    server: &Scripted,
+    action: &str,
+    params: Value,
+) -> Result<(Value, bigcommerce_api::StatsSnapshot), ExecError> {
+    let stats = bigcommerce_api::Stats::default();
+    let output = executor(server)
         .execute(
             &step(action, params),
             &syncaut_executor::StepOutputs::new(),
             &NoCredentials,
+            &stats,
         )
-        .await
-        .map(syncaut_executor::Output::into_value)
+        .await?;
+    let output = output.to_value();
+    assert_eq!(
+        output.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["data", "action", "storeHash"],
+        "the envelope is exactly the docs'"
+    );
+    Ok((output, stats.snapshot()))
 }
 
 fn query(seen: &Seen, name: &str) -> Option<String> {
@@ -306,15 +323,15 @@ async fn a_create_that_never_connected_is_retried() {
         tokio::time::sleep(Duration::from_millis(90)).await;
         Scripted::start_on(port, |_, _| ok(json!({"data": {"id": 41, "name": "Lids"}}))).await
     });
-    let output = executor
-        .execute(
-            &step("create_category", json!({"name": "Lids"})),
-            &syncaut_executor::StepOutputs::new(),
-            &NoCredentials,
-        )
-        .await
-        .unwrap();
-    assert_eq!(output.to_value()["data"]["id"], 41);
+    let output = crate::execute(
+        &executor,
+        &step("create_category", json!({"name": "Lids"})),
+        &syncaut_executor::StepOutputs::new(),
+        &NoCredentials,
+    )
+    .await
+    .unwrap();
+    assert_eq!(output["data"]["id"], 41);
     let server = late_server.await.unwrap();
     assert_eq!(server.count("POST"), 1, "retried until it connected, and sent once");
 
@@ -325,14 +342,14 @@ async fn a_create_that_never_connected_is_retried() {
         .unwrap()
         .port();
     let executor = Executor::new(&crate::config(&format!("http://127.0.0.1:{port}"))).unwrap();
-    let err = executor
-        .execute(
-            &step("create_category", json!({"name": "Lids"})),
-            &syncaut_executor::StepOutputs::new(),
-            &NoCredentials,
-        )
-        .await
-        .unwrap_err();
+    let err = crate::execute(
+        &executor,
+        &step("create_category", json!({"name": "Lids"})),
+        &syncaut_executor::StepOutputs::new(),
+        &NoCredentials,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "connection_failed");
 }
 
@@ -343,14 +360,14 @@ async fn a_slow_answer_past_the_timeout() {
     let mut config = crate::config(&server.base_url);
     config.timeout = Duration::from_millis(150);
     let executor = Executor::new(&config).unwrap();
-    let err = executor
-        .execute(
-            &step("get_orders", json!({})),
-            &syncaut_executor::StepOutputs::new(),
-            &NoCredentials,
-        )
-        .await
-        .unwrap_err();
+    let err = crate::execute(
+        &executor,
+        &step("get_orders", json!({})),
+        &syncaut_executor::StepOutputs::new(),
+        &NoCredentials,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "timeout");
     assert_eq!(server.requests().len(), 4, "a GET is retried after a timeout");
 
@@ -358,14 +375,14 @@ async fn a_slow_answer_past_the_timeout() {
     let mut config = crate::config(&server.base_url);
     config.timeout = Duration::from_millis(150);
     let executor = Executor::new(&config).unwrap();
-    let err = executor
-        .execute(
-            &step("create_product", json!({"name": "Mug", "price": 5})),
-            &syncaut_executor::StepOutputs::new(),
-            &NoCredentials,
-        )
-        .await
-        .unwrap_err();
+    let err = crate::execute(
+        &executor,
+        &step("create_product", json!({"name": "Mug", "price": 5})),
+        &syncaut_executor::StepOutputs::new(),
+        &NoCredentials,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "uncertain_write");
     assert!(err.to_string().contains("(it timed out)"), "{err}");
     assert_eq!(server.count("POST"), 1);
@@ -382,7 +399,7 @@ async fn return_all_v3_fetches_every_page_in_order() {
         )
     })
     .await;
-    let output = run(
+    let (output, stats) = run_counted(
         &server,
         "get_products",
         json!({"return_all": true, "keyword": "jar", "per_page": 10, "page": 3}),
@@ -400,8 +417,7 @@ async fn return_all_v3_fetches_every_page_in_order() {
         ids.windows(2).all(|w| w[0] < w[1]),
         "pages are output in order even when they arrive out of order"
     );
-    assert_eq!(output["meta"]["pages"], 4);
-    assert_eq!(output["meta"]["items"], 760);
+    assert_eq!(stats.requests, 4, "four pages");
     let requests = server.requests();
     assert_eq!(requests.len(), 4);
     for seen in &requests {
@@ -444,11 +460,11 @@ async fn return_all_v2_asks_the_count_with_the_first_page_then_fetches_the_rest_
         ))
     })
     .await;
-    let output = run(&server, "get_orders", json!({"status_id": 11, "return_all": true}))
+    let (output, stats) = run_counted(&server, "get_orders", json!({"status_id": 11, "return_all": true}))
         .await
         .unwrap();
     assert_eq!(output["data"].as_array().unwrap().len(), 600);
-    assert_eq!(output["meta"]["total_pages"], 3);
+    assert_eq!(stats.requests, 4, "one count and three pages");
     assert_eq!(server.requests().len(), 4, "one count and three pages");
 }
 
@@ -523,12 +539,14 @@ async fn pacing_waits_for_the_reset_instead_of_earning_a_429() {
         Reply::Json(200, headers, product_page(page, 9, 250))
     })
     .await;
-    let output = run(&server, "get_products", json!({"return_all": true})).await.unwrap();
+    let (output, stats) = run_counted(&server, "get_products", json!({"return_all": true}))
+        .await
+        .unwrap();
     assert_eq!(output["data"].as_array().unwrap().len(), 9 * 250);
-    let statuses_429 = output["meta"]["retries"].as_u64().unwrap();
     assert!(
-        statuses_429 <= 1,
-        "pacing should avoid 429s, saw {statuses_429} retries"
+        stats.retries <= 1,
+        "pacing should avoid 429s, saw {} retries",
+        stats.retries
     );
-    assert!(output["meta"]["waited_ms"].as_u64().unwrap() > 0);
+    assert!(stats.waited_ms > 0);
 }

@@ -10,23 +10,41 @@ mod properties;
 mod secrecy;
 mod templates;
 
-use bigcommerce_api::{SecretString, TransportConfig, USER_AGENT};
+use bigcommerce_api::{SecretString, Stats, TransportConfig, USER_AGENT};
 use httpmock::prelude::*;
 use serde_json::{Value, json};
-use syncaut_executor::{CredentialSource, ExecError, Executor, NoCredentials, Output, Step, StepOutputs};
+use syncaut_executor::{CredentialSource, CredentialStore, ExecError, Executor, NoCredentials, Step, StepOutputs};
 
 /// The token every test uses; no output, snapshot or error may contain it.
 pub(crate) const TOKEN: &str = "SENTINEL-tok-5f1e-never-print";
 pub(crate) const STORE: &str = "abc123";
 
+/// A step checked as a user would configure it.
+pub(crate) fn try_step(action: &str, params: Value) -> Result<Step, ExecError> {
+    Step::new(
+        "step",
+        action,
+        STORE,
+        CredentialSource::Token(SecretString::from(TOKEN)),
+        &params.as_object().cloned().unwrap_or_default(),
+    )
+}
+
 pub(crate) fn step(action: &str, params: Value) -> Step {
-    Step {
-        name: "step".into(),
-        action: action.into(),
-        store_hash: STORE.into(),
-        credential: CredentialSource::Token(SecretString::from(TOKEN)),
-        params: params.as_object().cloned().unwrap_or_default(),
-    }
+    try_step(action, params).unwrap()
+}
+
+/// Runs a step and returns its envelope as JSON.
+pub(crate) async fn execute(
+    executor: &Executor,
+    step: &Step,
+    outputs: &StepOutputs,
+    credentials: &dyn CredentialStore,
+) -> Result<Value, ExecError> {
+    executor
+        .execute(step, outputs, credentials, &Stats::default())
+        .await
+        .map(|output| output.to_value())
 }
 
 /// The transport the tests use: BigCommerce's behaviour, with backoff shortened so that
@@ -43,14 +61,11 @@ pub(crate) fn executor(server: &MockServer) -> Executor {
 }
 
 pub(crate) async fn run_with(server: &MockServer, step: &Step, outputs: &StepOutputs) -> Result<Value, ExecError> {
-    executor(server)
-        .execute(step, outputs, &NoCredentials)
-        .await
-        .map(Output::into_value)
+    execute(&executor(server), step, outputs, &NoCredentials).await
 }
 
 pub(crate) async fn run(server: &MockServer, action: &str, params: Value) -> Result<Value, ExecError> {
-    run_with(server, &step(action, params), &StepOutputs::new()).await
+    run_with(server, &try_step(action, params)?, &StepOutputs::new()).await
 }
 
 /// The decoded query pairs of a request, sorted.

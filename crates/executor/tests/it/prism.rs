@@ -183,20 +183,20 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
 
         // 1. The executor's own request. Prism answers 422 to a request that breaks the
         //    spec; anything else wrong is on the response side (see below).
-        match executor
-            .execute(&step, &syncaut_executor::StepOutputs::new(), &NoCredentials)
-            .await
-        {
-            Ok(output) => assert_eq!(output.to_value()["action"], action.id),
+        match crate::execute(&executor, &step, &syncaut_executor::StepOutputs::new(), &NoCredentials).await {
+            Ok(output) => assert_eq!(output["action"], action.id),
             Err(err) if err.code() == "rejected" => failures.push(format!("{}: {err}", action.id)),
             Err(err) => response_defects.push(format!("{}: {err}", action.id)),
         }
 
         // 2. The same request replayed, to read Prism's violations (warnings included).
         let prepared = executor.prepare(&step, &syncaut_executor::StepOutputs::new()).unwrap();
-        let url = prepared
-            .request
-            .url(&executor.api_base(&prepared.store_hash, action.api_version));
+        let url = prepared.request.url(
+            &executor
+                .transport()
+                .config()
+                .api_base(&prepared.store_hash, action.api_version),
+        );
         let method = reqwest::Method::from_bytes(action.method.as_str().as_bytes()).unwrap();
         let mut request = http
             .request(method, url)

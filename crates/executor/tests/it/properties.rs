@@ -9,8 +9,6 @@ use serde_json::{Map, Value, json};
 use syncaut_actions::ACTIONS;
 use syncaut_executor::Executor;
 
-use crate::step;
-
 /// One executor for every case: building the TLS-capable client is the slow part.
 static EXECUTOR: LazyLock<Executor> =
     LazyLock::new(|| Executor::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap());
@@ -54,7 +52,8 @@ proptest! {
         if let Some(key) = extra {
             params.insert(key, json!(1));
         }
-        match EXECUTOR.prepare(&step(action.id, Value::Object(params)), &outputs()) {
+        let prepared = crate::try_step(action.id, Value::Object(params)).and_then(|s| EXECUTOR.prepare(&s, &outputs()));
+        match prepared {
             Ok(prepared) => prop_assert!(prepared.request.path.starts_with('/')),
             Err(err) => {
                 prop_assert!(!err.code().is_empty());
@@ -65,17 +64,22 @@ proptest! {
 
     #[test]
     fn any_text_as_a_template_renders_or_fails_cleanly(text in ".{0,80}") {
-        let result = syncaut_executor::template::render("field", &Value::from(text), &outputs());
-        if let Err(err) = result {
-            prop_assert_eq!(err.code(), "template_error");
+        if let Ok(Some(template)) = syncaut_executor::Template::parse(&text) {
+            let _ = template.render(&outputs());
         }
     }
 
     #[test]
     fn any_step_name_or_store_hash_is_checked_without_panic(name in ".{0,20}", hash in ".{0,20}") {
-        let mut s = step("get_orders", json!({}));
-        s.name = name;
-        s.store_hash = hash;
-        let _ = EXECUTOR.prepare(&s, &outputs());
+        let checked = syncaut_executor::Step::new(
+            &name,
+            "get_orders",
+            &hash,
+            syncaut_executor::CredentialSource::Named("c".into()),
+            &Map::new(),
+        );
+        if let Err(err) = checked {
+            prop_assert!(matches!(err.code(), "invalid_step_name" | "invalid_store_hash"), "{}", err.code());
+        }
     }
 }

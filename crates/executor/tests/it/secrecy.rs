@@ -18,17 +18,16 @@ fn no_snapshot_contains_the_token() {
 
 #[test]
 fn debug_output_and_dry_runs_never_show_the_token() {
-    let executor = bigcommerce_api::TransportConfig::new("http://127.0.0.1:9")
-        .map(|c| syncaut_executor::Executor::new(&c).unwrap())
-        .unwrap();
+    let config = bigcommerce_api::TransportConfig::new("http://127.0.0.1:9").unwrap();
+    let executor = syncaut_executor::Executor::new(&config).unwrap();
     let step = step(
         "create_customer",
         json!({"first_name": "A", "last_name": "B", "email": "a@b.co"}),
     );
     let prepared = executor.prepare(&step, &syncaut_executor::StepOutputs::new()).unwrap();
-    let described = prepared
-        .request
-        .describe(&executor.api_base(&prepared.store_hash, prepared.action.api_version));
+    let described = serde_json::to_value(syncaut_executor::request::describe(&prepared, &config)).unwrap();
+    let previewed = serde_json::to_value(step.preview(&config)).unwrap();
+    assert_eq!(described, previewed, "nothing to render: the preview is the request");
     let printed = format!("{step:?} {prepared:?} {executor:?} {described}");
     assert!(!printed.contains(TOKEN), "{printed}");
     assert_eq!(described["headers"]["X-Auth-Token"], "[redacted]");
