@@ -13,8 +13,12 @@
 
 #![recursion_limit = "256"]
 
+mod catalog;
+mod customers;
+mod orders;
 mod seed;
-mod store;
+mod wire;
+mod world;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -25,7 +29,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response as HttpResponse;
 
 pub use crate::seed::{ORDER_STATUSES, STORE_HASH};
-pub use crate::store::{ALL_SCOPES, READ_ONLY_SCOPES, RateLimit, Request, Response, World};
+pub use crate::wire::{Request, Response};
+pub use crate::world::{ALL_SCOPES, READ_ONLY_SCOPES, RateLimit, World};
 
 /// A token with every scope the emulator knows.
 pub const FULL_ACCESS_TOKEN: &str = "sandbox-full-access-token";

@@ -222,3 +222,104 @@ fn yaml_aliases_cannot_expand_without_limit() {
     assert!(Plan::parse(&text).is_err());
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn template_piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("{{a.data.id}}".to_owned()),
+            Just("{{#each a.data}}{{id}}{{/each}}".to_owned()),
+            Just("{{#if a.data}}x{{else}}y{{/if}}".to_owned()),
+            Just("{{> partial}}".to_owned()),
+            Just("{{#*inline \"p\"}}{{/inline}}".to_owned()),
+            Just("{{lookup a.data 0}}".to_owned()),
+            Just("{{{{raw}}}}".to_owned()),
+            Just("{{".to_owned()),
+            Just("}}".to_owned()),
+            Just("\\{{".to_owned()),
+            "\\{\\{[#/>!~^&*]?[a-z .\\[\\]0-9@]{0,12}\\}\\}",
+            "[a-z 0-9]{0,6}",
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::collection::vec(template_piece(), 0..6).prop_map(|p| format!("{:?}", p.concat())),
+            "-?[0-9]{1,22}",
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            Just("[1, 2]".to_owned()),
+            Just("{x: 1}".to_owned()),
+            Just("&a [1]".to_owned()),
+            Just("*a".to_owned()),
+        ]
+    }
+
+    fn step() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just("a".to_owned()), Just("b".to_owned()), "[a-zA-Z_.\\- ]{0,8}"],
+            prop_oneof![
+                Just("get_orders".to_owned()),
+                Just("get_order".to_owned()),
+                Just("update_order".to_owned()),
+                Just("create_product".to_owned()),
+                "[a-z_]{0,12}",
+            ],
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("orderId".to_owned()),
+                        Just("status_id".to_owned()),
+                        Just("name".to_owned()),
+                        Just("price".to_owned()),
+                        Just("return_all".to_owned()),
+                        "[a-z_]{1,8}",
+                    ],
+                    value(),
+                ),
+                0..4,
+            ),
+        )
+            .prop_map(|(name, action, params)| {
+                let mut text =
+                    format!("  - name: {name:?}\n    action: {action}\n    storeHash: abc\n    credential: c\n");
+                if !params.is_empty() {
+                    text.push_str("    params:\n");
+                    for (key, value) in params {
+                        text.push_str(&format!("      {key}: {value}\n"));
+                    }
+                }
+                text
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+        /// Structured files with hostile names, templates and values: parsing (and
+        /// previewing what parses) never panics, and every refusal says why.
+        #[test]
+        fn workflow_files_parse_or_fail_cleanly(steps in prop::collection::vec(step(), 1..5)) {
+            let text = format!("steps:\n{}", steps.concat());
+            match Plan::parse(&text) {
+                Ok(plan) => {
+                    let config = TransportConfig::new("http://127.0.0.1:9").unwrap();
+                    let previews = plan.preview(&config, &Target::AsWritten).unwrap();
+                    prop_assert_eq!(previews.len(), plan.steps.len());
+                }
+                Err(err) => prop_assert!(!err.reason.is_empty()),
+            }
+        }
+
+        /// Any text at all.
+        #[test]
+        fn any_text_parses_or_fails_cleanly(text in ".{0,300}") {
+            if let Err(err) = Plan::parse(&text) {
+                prop_assert!(!err.reason.is_empty());
+            }
+        }
+    }
+}

@@ -550,3 +550,139 @@ async fn pacing_waits_for_the_reset_instead_of_earning_a_429() {
     );
     assert!(stats.waited_ms > 0);
 }
+
+/// What the server claims about a list is input: a billion pages fail at once, before a
+/// second request.
+#[tokio::test]
+async fn a_list_claiming_a_billion_pages_fails_before_fetching_them() {
+    let server = Scripted::start(|_, _| ok(product_page(1, 1_000_000_000, 250))).await;
+    let err = run(&server, "get_products", json!({"return_all": true}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "too_many_records");
+    assert_eq!(
+        err.to_string(),
+        "the list has 250000000000 records, more than the 200000 one \"return all\" may collect; set limit, narrow the filters, or raise SYNCAUT_RETURN_ALL_MAX_RECORDS"
+    );
+    assert_eq!(server.requests().len(), 1);
+    // With a limit, only the pages needed are fetched, whatever the claim.
+    let output = run(&server, "get_products", json!({"return_all": true, "limit": 300}))
+        .await
+        .unwrap();
+    assert_eq!(output["data"].as_array().unwrap().len(), 300);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_zero_count_beside_a_full_first_page_is_an_error_not_an_empty_list() {
+    let server = Scripted::start(|_, seen| {
+        if seen.target.contains("/orders/count") {
+            return ok(json!({"count": 0}));
+        }
+        ok(Value::Array((0..250).map(|i| json!({"id": i})).collect()))
+    })
+    .await;
+    let err = run(&server, "get_orders", json!({"return_all": true}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_response");
+    assert!(
+        err.to_string()
+            .contains("the list says it is empty, but its first page has 250 records"),
+        "{err}"
+    );
+    let absurd = Scripted::start(|_, seen| {
+        if seen.target.contains("/orders/count") {
+            return ok(json!({"count": 1_000_000_000_000u64}));
+        }
+        ok(Value::Array((0..250).map(|i| json!({"id": i})).collect()))
+    })
+    .await;
+    let err = run(&absurd, "get_orders", json!({"return_all": true}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "too_many_records");
+}
+
+/// Without a usable count, pages are read in turn; a server whose pages never end stops
+/// at the record limit instead of filling memory.
+#[tokio::test]
+async fn pages_that_never_end_stop_at_the_record_limit() {
+    let server = Scripted::start(|_, seen| {
+        if seen.target.contains("/orders/count") {
+            return Reply::Json(500, Vec::new(), json!({}));
+        }
+        ok(Value::Array((0..250).map(|i| json!({"id": i})).collect()))
+    })
+    .await;
+    let mut config = crate::config(&server.base_url);
+    config.max_records = 600;
+    let executor = Executor::new(&config).unwrap();
+    let err = crate::execute(
+        &executor,
+        &step("get_orders", json!({"return_all": true})),
+        &syncaut_executor::StepOutputs::new(),
+        &NoCredentials,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "too_many_records");
+    let pages = server.requests().iter().filter(|s| !s.target.contains("count")).count();
+    assert_eq!(pages, 3, "stopped once 750 records passed 600");
+}
+
+#[tokio::test]
+async fn server_text_in_errors_is_cleaned_and_keeps_its_code() {
+    use base64::Engine;
+    let percent = crate::TOKEN.replace('-', "%2D");
+    let base64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{}", crate::TOKEN));
+    let title = format!(
+        "\u{1b}[2J\u{1b}]0;pwned\u{7}bad token {} / {percent} / Basic {base64}\r\nnext",
+        crate::TOKEN
+    );
+    let server =
+        Scripted::start(move |_, _| Reply::Json(422, Vec::new(), json!({"status": 422, "title": title.clone()}))).await;
+    let err = run(&server, "create_category", json!({"name": "x"})).await.unwrap_err();
+    assert_eq!(err.code(), "rejected");
+    let message = err.to_string();
+    assert!(!message.contains(crate::TOKEN), "{message}");
+    assert!(!message.contains(&percent), "{message}");
+    assert!(!message.contains(&base64[8..]), "{message}");
+    assert!(
+        !message.contains('\u{1b}') && !message.contains('\u{7}') && !message.contains('\r'),
+        "{message:?}"
+    );
+    assert!(message.contains("[redacted]"), "{message}");
+}
+
+#[tokio::test]
+async fn an_echoed_token_never_reaches_the_output() {
+    let server =
+        Scripted::start(|_, _| ok(json!({"data": {"id": 40, "name": format!("echo {}", crate::TOKEN)}}))).await;
+    let output = run(&server, "create_category", json!({"name": "x"})).await.unwrap();
+    assert_eq!(output["data"]["name"], "echo [redacted]");
+}
+
+#[tokio::test]
+async fn statuses_beyond_http_and_redirects_have_their_own_messages() {
+    let odd = Scripted::start(|_, _| Reply::Json(799, Vec::new(), json!({}))).await;
+    let err = run(&odd, "get_order", json!({"orderId": 1})).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_status");
+    assert_eq!(odd.requests().len(), 1);
+    let moved = Scripted::start(|_, _| {
+        Reply::Json(
+            302,
+            vec![("location", "https://elsewhere.example/steal?token=abc".into())],
+            json!({}),
+        )
+    })
+    .await;
+    let err = run(&moved, "get_order", json!({"orderId": 1})).await.unwrap_err();
+    assert_eq!(err.code(), "redirect_refused");
+    assert!(
+        err.to_string()
+            .contains("redirecting to https://elsewhere.example/steal;"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("token=abc"));
+}

@@ -69,6 +69,38 @@ proptest! {
         }
     }
 
+    /// Templates built from the constructs an attacker would reach for: nested blocks,
+    /// lookups, partials, raw blocks, unbalanced braces. Parsing and rendering never
+    /// panic, and rendering stays within its bounds.
+    #[test]
+    fn hostile_templates_parse_and_render_within_bounds(pieces in prop::collection::vec(prop_oneof![
+        Just("{{#each getOrder.data.items}}".to_owned()),
+        Just("{{/each}}".to_owned()),
+        Just("{{#if getOrder.data}}".to_owned()),
+        Just("{{/if}}".to_owned()),
+        Just("{{else}}".to_owned()),
+        Just("{{#with getOrder.data}}".to_owned()),
+        Just("{{/with}}".to_owned()),
+        Just("{{lookup (lookup getOrder.data \"items\") 0}}".to_owned()),
+        Just("{{> p}}".to_owned()),
+        Just("{{{{raw}}}}x{{{{/raw}}}}".to_owned()),
+        Just("{{this}}".to_owned()),
+        Just("{{../name}}".to_owned()),
+        Just("{{@index}}".to_owned()),
+        Just("{{getOrder.data}}".to_owned()),
+        Just("{{json getOrder}}".to_owned()),
+        Just("{{".to_owned()),
+        Just("}}".to_owned()),
+        "[a-z ]{0,4}",
+    ], 0..12)) {
+        let text = pieces.concat();
+        if let Ok(Some(template)) = syncaut_executor::Template::parse(&text)
+            && let Ok(Value::String(rendered)) = template.render(&outputs())
+        {
+            prop_assert!(rendered.len() <= syncaut_executor::template::MAX_RENDERED_LEN);
+        }
+    }
+
     #[test]
     fn any_step_name_or_store_hash_is_checked_without_panic(name in ".{0,20}", hash in ".{0,20}") {
         let checked = syncaut_executor::Step::new(

@@ -4,6 +4,7 @@
 
 mod behaviour;
 mod conformance;
+mod hostile;
 
 use serde_json::Value;
 use syncaut_sandbox::{FULL_ACCESS_TOKEN, Request, Response, STORE_HASH, Sandbox};
