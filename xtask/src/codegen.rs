@@ -53,8 +53,15 @@ pub(crate) fn run(options: &Options) -> Result<()> {
     let overlays = load_overlays(&root.join("specs/overlays.toml"))?;
     let outputs = generate_all(&manifest, &overlays, &specs_dir)?;
     let out_dir = root.join(GENERATED_DIR);
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).with_context(|| format!("cannot read {}", readme_path.display()))?;
+    let table = specs_table(&manifest, &outputs)?;
+    let new_readme = with_specs_table(&readme, &table)?;
     if options.check {
-        let stale = stale_files(&out_dir, &outputs)?;
+        let mut stale = stale_files(&out_dir, &outputs)?;
+        if new_readme != readme {
+            stale.push("README.md (the table of pinned specs differs)".into());
+        }
         if !stale.is_empty() {
             bail!(
                 "generated code is stale; run `cargo xtask codegen` and commit the result:\n  {}",
@@ -65,6 +72,9 @@ pub(crate) fn run(options: &Options) -> Result<()> {
         return Ok(());
     }
     write_outputs(&out_dir, &outputs)?;
+    if new_readme != readme {
+        std::fs::write(&readme_path, new_readme).with_context(|| format!("cannot write {}", readme_path.display()))?;
+    }
     eprintln!("codegen: wrote {} files to {GENERATED_DIR}", outputs.len());
     Ok(())
 }
@@ -110,6 +120,35 @@ pub(crate) fn generate_all(
     }
     outputs.insert("mod.rs".into(), specs_module(manifest, &versions));
     Ok(outputs)
+}
+
+const TABLE_START: &str = "<!-- specs: written by `cargo xtask codegen` from specs/manifest.toml -->\n";
+const TABLE_END: &str = "<!-- /specs -->\n";
+
+/// The README's table of pinned specs, from the manifest and each spec's API version.
+fn specs_table(manifest: &Manifest, outputs: &BTreeMap<String, String>) -> Result<String> {
+    let mut table = String::from("| spec (upstream `reference/…`) | module | Cargo feature | API |\n| --- | --- | --- | --- |\n");
+    for entry in &manifest.specs {
+        let index: Value = serde_json::from_str(&outputs[&format!("{}.index.json", entry.module)])?;
+        let version = index["api_version"].as_str().unwrap_or("?");
+        table.push_str(&format!(
+            "| `{}` | `{}` | `{}` | {version} |\n",
+            entry.file, entry.module, entry.feature
+        ));
+    }
+    Ok(table)
+}
+
+/// `readme` with the text between the table's markers replaced by `table`.
+fn with_specs_table(readme: &str, table: &str) -> Result<String> {
+    let (Some(start), Some(end)) = (readme.find(TABLE_START), readme.find(TABLE_END)) else {
+        bail!("README.md has no table markers ({} … {})", TABLE_START.trim(), TABLE_END.trim());
+    };
+    let start = start + TABLE_START.len();
+    if end < start {
+        bail!("README.md's table markers are in the wrong order");
+    }
+    Ok(format!("{}{table}{}", &readme[..start], &readme[end..]))
 }
 
 /// `generated/mod.rs`: the list of pinned specs, each spec's typed-client module behind its
@@ -416,6 +455,16 @@ mod tests {
                 format!("{GENERATED_DIR}/old.rs (not generated any more)"),
             ]
         );
+    }
+
+    #[test]
+    fn the_readme_table_is_replaced_between_its_markers_only() {
+        let readme = format!("intro\n{TABLE_START}| old |\n{TABLE_END}after\n");
+        assert_eq!(
+            with_specs_table(&readme, "| new |\n").unwrap(),
+            format!("intro\n{TABLE_START}| new |\n{TABLE_END}after\n")
+        );
+        assert!(with_specs_table("no markers", "x").is_err());
     }
 
     #[test]
