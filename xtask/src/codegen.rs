@@ -54,7 +54,8 @@ pub(crate) fn run(options: &Options) -> Result<()> {
     let outputs = generate_all(&manifest, &overlays, &specs_dir)?;
     let out_dir = root.join(GENERATED_DIR);
     let readme_path = root.join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).with_context(|| format!("cannot read {}", readme_path.display()))?;
+    let readme =
+        std::fs::read_to_string(&readme_path).with_context(|| format!("cannot read {}", readme_path.display()))?;
     let table = specs_table(&manifest, &outputs)?;
     let new_readme = with_specs_table(&readme, &table)?;
     if options.check {
@@ -127,7 +128,8 @@ const TABLE_END: &str = "<!-- /specs -->\n";
 
 /// The README's table of pinned specs, from the manifest and each spec's API version.
 fn specs_table(manifest: &Manifest, outputs: &BTreeMap<String, String>) -> Result<String> {
-    let mut table = String::from("| spec (upstream `reference/…`) | module | Cargo feature | API |\n| --- | --- | --- | --- |\n");
+    let mut table =
+        String::from("| spec (upstream `reference/…`) | module | Cargo feature | API |\n| --- | --- | --- | --- |\n");
     for entry in &manifest.specs {
         let index: Value = serde_json::from_str(&outputs[&format!("{}.index.json", entry.module)])?;
         let version = index["api_version"].as_str().unwrap_or("?");
@@ -142,7 +144,11 @@ fn specs_table(manifest: &Manifest, outputs: &BTreeMap<String, String>) -> Resul
 /// `readme` with the text between the table's markers replaced by `table`.
 fn with_specs_table(readme: &str, table: &str) -> Result<String> {
     let (Some(start), Some(end)) = (readme.find(TABLE_START), readme.find(TABLE_END)) else {
-        bail!("README.md has no table markers ({} … {})", TABLE_START.trim(), TABLE_END.trim());
+        bail!(
+            "README.md has no table markers ({} … {})",
+            TABLE_START.trim(),
+            TABLE_END.trim()
+        );
     };
     let start = start + TABLE_START.len();
     if end < start {
