@@ -6,6 +6,7 @@
 // Tests may panic on unexpected values; `unwrap` is how they say so.
 #![allow(clippy::unwrap_used)]
 
+mod forms;
 mod hostile;
 mod server;
 mod workflows;

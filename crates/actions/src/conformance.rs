@@ -45,6 +45,7 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
             check_response(action, spec, op, &mut problems);
             check_scope(action, op, &mut problems);
             check_paging(action, op, &mut problems);
+            check_extras_and_exists(action, spec, &mut problems);
             check_count_endpoint(action, &mut problems);
         }
     }
@@ -71,16 +72,20 @@ fn check_path_template(action: &Action, problems: &mut Vec<String>) {
 /// Whether a value of our type can be sent where the spec expects `spec_type`
 /// (with `items_type` for arrays, which also take a single value).
 fn compatible(ours: ParamType, spec_type: Option<&str>, items_type: Option<&str>) -> bool {
-    let scalar_ok = |t: Option<&str>| match (ours, t) {
+    let scalar_ok = |ours: ParamType, t: Option<&str>| match (ours, t) {
         (_, None) => true,
         (ParamType::Integer, Some(t)) => matches!(t, "integer" | "number" | "string"),
         (ParamType::Number, Some(t)) => matches!(t, "number" | "string"),
         (ParamType::String | ParamType::Email, Some(t)) => t == "string",
         (ParamType::Boolean, Some(t)) => matches!(t, "boolean" | "string"),
+        (ParamType::IntegerList, Some(_)) => false,
     };
-    match spec_type {
-        Some("array") => scalar_ok(items_type),
-        other => scalar_ok(other),
+    match (ours, spec_type) {
+        // A list goes only where the spec takes an array of its items.
+        (ParamType::IntegerList, Some("array")) => scalar_ok(ParamType::Integer, items_type),
+        (ParamType::IntegerList, _) => false,
+        (_, Some("array")) => scalar_ok(ours, items_type),
+        (_, other) => scalar_ok(ours, other),
     }
 }
 
@@ -115,6 +120,14 @@ fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mu
                         };
                         check_literal(param.key, pair.name, pair.value, spec_param, problems);
                     }
+                }
+            }
+            Wire::QueryByValue(rules) => {
+                for rule in rules {
+                    check_wire_param(param.key, rule.name, ParamLocation::Query, param.ty, op, problems);
+                }
+                if !rules.iter().any(|r| r.when == crate::model::ValueLooks::Anything) {
+                    problems.push(format!("`{}` has no query rule for values of any shape", param.key));
                 }
             }
             Wire::Body(pointer) => check_body_field(action, param.key, pointer, param.ty, spec, op, problems),
@@ -399,6 +412,29 @@ fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
             problems.push(format!(
                 "GET {path} does not take the filter `{name}`, so its count would not match"
             ));
+        }
+    }
+}
+
+/// Every extra response field names a component schema of the spec, and an existence
+/// check names a list that takes the ID filter.
+fn check_extras_and_exists(action: &Action, spec: &SpecIndex, problems: &mut Vec<String>) {
+    for extra in action.response_extras {
+        if !spec.schemas.contains_key(extra.list_of) {
+            problems.push(format!(
+                "response field `{}` lists `{}`, which is not a schema of {}",
+                extra.name, extra.list_of, spec.file
+            ));
+        }
+    }
+    if let Some(exists) = action.exists {
+        match index::find(action.api_version, "GET", exists.path) {
+            None => problems.push(format!("the existence check GET {} is not in the spec", exists.path)),
+            Some(op) if op.parameter(exists.id_query, ParamLocation::Query).is_none() => problems.push(format!(
+                "the existence check GET {} does not take `{}`",
+                exists.path, exists.id_query
+            )),
+            Some(_) => {}
         }
     }
 }

@@ -8,9 +8,11 @@
 //! - [`output`]: the schema of each action's output `data`, from BigCommerce's spec, and
 //!   the entries of the "+ variable" picker.
 //! - [`conformance`]: checks each action against BigCommerce's own spec.
+//! - [`jsonschema`]: BigCommerce's OpenAPI 3.0 schemas as JSON Schema 2020-12.
 //! - [`StepName`]: the step-name rule, written once.
 
 pub mod conformance;
+pub mod jsonschema;
 pub mod model;
 pub mod output;
 pub mod registry;
@@ -18,8 +20,8 @@ pub mod schema;
 pub mod step_name;
 
 pub use model::{
-    Action, ActionKind, BodyShape, Choice, Control, Items, Literal, Method, Pagination, Paging, Param, ParamType,
-    QueryPair, Record, Resource, ResponseShape, Scope, Section, Total, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination, Paging,
+    Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks, Wire,
 };
 pub use registry::{ACTIONS, find, nearest_ids};
 pub use step_name::{StepName, StepNameError};

@@ -37,6 +37,31 @@ pub struct Action {
     pub response: ResponseShape,
     /// The record a single-record action is about, for not-found messages.
     pub record: Option<Record>,
+    /// How to learn first whether the record exists, where BigCommerce's own answer would
+    /// not say (a V3 customer delete answers 204 for an ID that never existed).
+    pub exists: Option<Exists>,
+    /// Fields the answer holds beyond the spec's response schema, because the action asks
+    /// for them (`include=variants`).
+    pub response_extras: &'static [ExtraField],
+}
+
+/// A lookup that tells whether a record exists: `GET <path>?<id_query>=<ID>` answers a V3
+/// list whose `data` is empty when it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Exists {
+    /// The list endpoint, such as `/customers`.
+    pub path: &'static str,
+    /// The query parameter that filters it by ID, such as `id:in`.
+    pub id_query: &'static str,
+}
+
+/// A field of the answer that the spec's response schema leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ExtraField {
+    /// Its name in `data`.
+    pub name: &'static str,
+    /// The component schema (of the same spec) of each of its items: the field is a list.
+    pub list_of: &'static str,
 }
 
 /// The resource groups of the action picker.
@@ -246,8 +271,40 @@ pub enum Wire {
     Body(&'static str),
     /// The chosen [`Choice`]'s `query` pairs are sent (one user field, several API filters).
     ChoiceQuery,
+    /// A query parameter chosen by what the value looks like: the first rule that matches
+    /// names it (a keyword that is an email address is looked up by address).
+    QueryByValue(&'static [QueryRule]),
     /// Not sent: an option the executor interprets.
     Control(Control),
+}
+
+/// One rule of [`Wire::QueryByValue`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueryRule {
+    /// What the value must look like.
+    pub when: ValueLooks,
+    /// The query parameter it then goes to.
+    pub name: &'static str,
+}
+
+/// Shapes of a value that [`QueryRule`]s tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueLooks {
+    /// It holds an `@`, as an email address does.
+    EmailAddress,
+    /// Anything.
+    Anything,
+}
+
+impl ValueLooks {
+    /// Whether `text` looks like this.
+    pub fn matches(self, text: &str) -> bool {
+        match self {
+            Self::EmailAddress => text.contains('@'),
+            Self::Anything => true,
+        }
+    }
 }
 
 /// Options of list actions that change how the executor fetches, not what it asks.
@@ -291,6 +348,9 @@ pub enum ParamType {
     Email,
     /// True or false.
     Boolean,
+    /// A list of whole numbers (IDs): a JSON array, a single number, or text such as
+    /// `12, 18`.
+    IntegerList,
 }
 
 /// Where the field shows in the UI.

@@ -7,22 +7,50 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Action, ResponseShape};
 
-/// The JSON Schema of the `data` an action outputs, with `$ref`s resolved. `None` when
-/// the spec has no operation for the action (the conformance test reports that).
+/// The JSON Schema (draft 2020-12) of the `data` an action outputs, with `$ref`s
+/// resolved. `None` when the spec has no operation for the action (the conformance test
+/// reports that).
 pub fn data_schema(action: &Action) -> Option<Value> {
+    openapi_data_schema(action).map(|schema| crate::jsonschema::from_openapi(&schema))
+}
+
+/// The `data` schema as the spec writes it (OpenAPI 3.0).
+fn openapi_data_schema(action: &Action) -> Option<Value> {
     if action.response == ResponseShape::Deleted {
         return Some(deleted_schema(action));
     }
     let (spec, op) = index::find_with_spec(action.api_version, action.method.as_str(), action.path)?;
     let response = spec.resolve(op.response.as_ref()?.schema.as_ref()?);
-    Some(match action.response {
+    let data = match action.response {
         ResponseShape::Body => response,
         ResponseShape::V3Data => property(spec, &response, "data").unwrap_or_else(|| json!({})),
         ResponseShape::V3FirstOfData => property(spec, &response, "data")
             .and_then(|data| data.get("items").map(|items| spec.resolve(items)))
             .unwrap_or_else(|| json!({})),
         ResponseShape::Deleted => deleted_schema(action),
-    })
+    };
+    Some(with_extras(action, spec, data))
+}
+
+/// The data schema with the fields the action asks for beyond the spec's response schema
+/// (`variants` with `include=variants`).
+fn with_extras(action: &Action, spec: &SpecIndex, data: Value) -> Value {
+    if action.response_extras.is_empty() {
+        return data;
+    }
+    let extras: Map<String, Value> = action
+        .response_extras
+        .iter()
+        .map(|extra| {
+            let items = spec
+                .schemas
+                .get(extra.list_of)
+                .map(|schema| spec.resolve(schema))
+                .unwrap_or_else(|| json!({}));
+            (extra.name.to_owned(), json!({"type": "array", "items": items}))
+        })
+        .collect();
+    json!({"allOf": [data, {"type": "object", "properties": extras}]})
 }
 
 /// The `data` of a delete action: the ID that was deleted.
@@ -90,58 +118,116 @@ pub struct Variable {
     pub description: String,
 }
 
-/// The variables a later step can insert from a step named `step` running `action`:
-/// the whole `data`, and each top-level field of it (of the first element, for lists).
+/// How deeply the picker follows nested objects and lists of objects
+/// (`{{getInventory.data.variants.[0].inventory_level}}` is two levels down).
+const PICKER_DEPTH: usize = 3;
+
+/// The most entries one action offers.
+const PICKER_ENTRIES: usize = 400;
+
+/// The variables a later step can insert from a step named `step` running `action`: the
+/// whole `data`, and every field of it, following nested objects and lists of objects (of
+/// the first element, for lists) a few levels down.
 pub fn variables(action: &Action, step: &str) -> Vec<Variable> {
     let schema = data_schema(action).unwrap_or_else(|| json!({}));
-    let spec = index::find_with_spec(action.api_version, action.method.as_str(), action.path).map(|(s, _)| s);
     let mut out = vec![Variable {
         expression: format!("{{{{{step}.data}}}}"),
         type_name: type_of(&schema),
         description: format!("Everything \"{}\" returned.", action.title),
     }];
-    let (prefix, object) = match schema.get("items") {
-        Some(items) if type_of(&schema) == "array" => {
-            out.push(Variable {
-                expression: format!("{{{{{step}.data.[0]}}}}"),
-                type_name: type_of(items),
-                description: "The first item of the list.".into(),
-            });
-            (format!("{step}.data.[0]"), items.clone())
+    offer_inside(&mut out, &format!("{step}.data"), &schema, 0);
+    out.truncate(PICKER_ENTRIES);
+    out
+}
+
+/// Adds the entries inside a value at `path` with this schema: the first item of a list,
+/// the fields of an object, and what is inside those.
+fn offer_inside(out: &mut Vec<Variable>, path: &str, schema: &Value, depth: usize) {
+    if depth >= PICKER_DEPTH || out.len() >= PICKER_ENTRIES {
+        return;
+    }
+    if type_of(schema) == "array" {
+        let Some(items) = schema.get("items") else { return };
+        if !is_container(items) {
+            return;
         }
-        _ => (format!("{step}.data"), schema.clone()),
-    };
-    let fields = match spec {
-        Some(spec) => properties(spec, &object),
-        None => object_properties(&object),
-    };
-    for (name, field) in fields {
+        let first = format!("{path}.[0]");
+        out.push(Variable {
+            expression: format!("{{{{{first}}}}}"),
+            type_name: type_of(items),
+            description: "The first item of the list.".into(),
+        });
+        offer_inside(out, &first, items, depth + 1);
+        return;
+    }
+    for (name, field) in object_properties(schema) {
+        let field_path = format!("{path}.{name}");
         let description = field.get("description").and_then(Value::as_str).unwrap_or_default();
         out.push(Variable {
-            expression: format!("{{{{{prefix}.{name}}}}}"),
+            expression: format!("{{{{{field_path}}}}}"),
             type_name: type_of(&field),
             description: first_sentence(description),
         });
+        if is_container(&field) {
+            offer_inside(out, &field_path, &field, depth + 1);
+        }
+    }
+}
+
+/// Whether a schema is an object with fields, or a list of such objects.
+fn is_container(schema: &Value) -> bool {
+    match type_of(schema).as_str() {
+        "object" => !object_properties(schema).is_empty(),
+        "array" => schema.get("items").is_some_and(|items| type_of(items) == "object"),
+        _ => false,
+    }
+}
+
+/// The properties of a resolved object schema, through `allOf` and a nullable `anyOf`.
+fn object_properties(schema: &Value) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_else(Map::new)
+        .into_iter()
+        .collect();
+    for part in ["allOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .flatten()
+    {
+        for (key, value) in object_properties(part) {
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, value));
+            }
+        }
     }
     out
 }
 
-fn object_properties(schema: &Value) -> Vec<(String, Value)> {
-    let props = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_else(Map::new);
-    props.into_iter().collect()
-}
-
+/// The JSON type a schema describes (`null` aside: a nullable string is a string).
 fn type_of(schema: &Value) -> String {
     match schema.get("type") {
         Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("|"),
+        Some(Value::Array(types)) => {
+            let types: Vec<&str> = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect();
+            types.join("|")
+        }
         _ if schema.get("properties").is_some() || schema.get("allOf").is_some() => "object".into(),
         _ if schema.get("items").is_some() => "array".into(),
-        _ => "any".into(),
+        _ => match schema.get("anyOf").and_then(Value::as_array) {
+            Some(options) => options
+                .iter()
+                .map(type_of)
+                .find(|t| t != "null" && t != "any")
+                .unwrap_or_else(|| "any".into()),
+            None => "any".into(),
+        },
     }
 }
 

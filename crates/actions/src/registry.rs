@@ -5,8 +5,8 @@
 use bigcommerce_api::ApiVersion::{V2, V3};
 
 use crate::model::{
-    Action, ActionKind, BodyShape, Choice, Control, Items, Literal, Method, Pagination, Paging, Param, ParamType,
-    QueryPair, Record, Resource, ResponseShape, Scope, Section, Total, Wire,
+    Action, ActionKind, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination, Paging,
+    Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks, Wire,
 };
 
 /// Products — Read-Only.
@@ -174,11 +174,26 @@ const LIMIT: Param = Param {
     ..field(
         "limit",
         "Limit",
-        "With Return all: stop after this many records. Empty means all of them.",
+        "The most records to output, with or without Return all (with it, across every page). Empty means all that were fetched.",
         Wire::Control(Control::Limit),
         ParamType::Integer,
     )
 };
+
+/// A customer keyword: an email address is looked up by address (`email:in`), anything
+/// else by name (`name:like`, first or last name). BigCommerce combines filters with AND,
+/// so one keyword cannot search name, email and company at once without one request per
+/// field and a merge that would break paging; company has a filter of its own instead.
+const CUSTOMER_KEYWORD: &[QueryRule] = &[
+    QueryRule {
+        when: ValueLooks::EmailAddress,
+        name: "email:in",
+    },
+    QueryRule {
+        when: ValueLooks::Anything,
+        name: "name:like",
+    },
+];
 
 const PRODUCT_ID: Param = record_id(
     "productId",
@@ -338,7 +353,6 @@ pub const ACTIONS: &[Action] = &[
             Param {
                 section: Section::Filters,
                 choices: VISIBILITY,
-                default: Some(Literal::Str("any")),
                 ..field(
                     "visibility",
                     "Visibility",
@@ -356,6 +370,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_product",
@@ -373,6 +389,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: PRODUCT_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "create_product",
@@ -440,6 +458,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::Object,
         response: ResponseShape::V3Data,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "update_product",
@@ -473,6 +493,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::Object,
         response: ResponseShape::V3Data,
         record: PRODUCT_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "delete_product",
@@ -490,6 +512,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::Deleted,
         record: PRODUCT_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_orders",
@@ -525,6 +549,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::Body,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_order",
@@ -542,6 +568,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::Body,
         record: ORDER_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "update_order",
@@ -573,6 +601,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::Object,
         response: ResponseShape::Body,
         record: ORDER_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "delete_order",
@@ -590,6 +620,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::Deleted,
         record: ORDER_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_customers",
@@ -603,12 +635,23 @@ pub const ACTIONS: &[Action] = &[
         params: &[
             Param {
                 section: Section::Filters,
-                placeholder: Some("Smith"),
+                placeholder: Some("Smith, or jane@example.com"),
                 ..field(
                     "keyword",
                     "Keyword",
-                    "Customers whose name contains this text.",
-                    Wire::Query("name:like"),
+                    "An email address finds the customer with that address; other text finds customers whose first or last name contains it.",
+                    Wire::QueryByValue(CUSTOMER_KEYWORD),
+                    ParamType::String,
+                )
+            },
+            Param {
+                section: Section::Filters,
+                placeholder: Some("Acme"),
+                ..field(
+                    "company",
+                    "Company",
+                    "Only customers of this company (the exact company name).",
+                    Wire::Query("company:in"),
                     ParamType::String,
                 )
             },
@@ -634,6 +677,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_customer",
@@ -651,6 +696,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3FirstOfData,
         record: CUSTOMER_RECORD,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "create_customer",
@@ -675,6 +722,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::ArrayOfOne,
         response: ResponseShape::V3FirstOfData,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "update_customer",
@@ -700,6 +749,11 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::ArrayOfOne,
         response: ResponseShape::V3FirstOfData,
         record: CUSTOMER_RECORD,
+        exists: Some(Exists {
+            path: "/customers",
+            id_query: "id:in",
+        }),
+        response_extras: &[],
     },
     Action {
         id: "delete_customer",
@@ -717,6 +771,11 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::Deleted,
         record: CUSTOMER_RECORD,
+        exists: Some(Exists {
+            path: "/customers",
+            id_query: "id:in",
+        }),
+        response_extras: &[],
     },
     Action {
         id: "get_categories",
@@ -742,6 +801,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "create_category",
@@ -781,6 +842,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::Object,
         response: ResponseShape::V3Data,
         record: None,
+        exists: None,
+        response_extras: &[],
     },
     Action {
         id: "get_inventory",
@@ -801,6 +864,11 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::None,
         response: ResponseShape::V3Data,
         record: PRODUCT_RECORD,
+        exists: None,
+        response_extras: &[ExtraField {
+            name: "variants",
+            list_of: "productVariant_Full",
+        }],
     },
     Action {
         id: "update_inventory",
@@ -841,6 +909,8 @@ pub const ACTIONS: &[Action] = &[
         body: BodyShape::Object,
         response: ResponseShape::V3Data,
         record: PRODUCT_RECORD,
+        exists: None,
+        response_extras: &[],
     },
 ];
 

@@ -1,7 +1,7 @@
 //! JSON Schemas (draft 2020-12) of the forms the frontend renders.
 //!
-//! Shapes follow what a stock form library renders well (see
-//! `../shared/research/form-schemas.md`): titled enums as `oneOf` of `const` + `title`;
+//! Shapes follow what a stock form library renders well (checked in a real browser by
+//! `tests/forms/`): titled enums as a `type` with `oneOf` of `{"enum": [v], "title"}`;
 //! "a number, or a template" as one field typed `["integer", "string"]` with the number
 //! first, a template `pattern` and the numeric bounds; optional fields left out of
 //! `required` instead of nullable; no misleading defaults. What JSON Schema cannot say
@@ -11,7 +11,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::model::{Action, ActionKind, Param, ParamType, Section};
+use crate::model::{Action, ActionKind, Literal, Param, ParamType, Section};
 use crate::registry::ACTIONS;
 
 /// The JSON Schema dialect of every schema here.
@@ -53,11 +53,20 @@ fn step_name_schema(_: &mut SchemaGenerator) -> Schema {
 }
 
 fn action_choices(_: &mut SchemaGenerator) -> Schema {
-    let choices: Vec<Value> = ACTIONS
-        .iter()
-        .map(|a| json!({"const": a.id, "title": a.title}))
-        .collect();
-    json_schema!({"type": "string", "oneOf": choices})
+    let options = titled_options(ACTIONS.iter().map(|a| (Value::from(a.id), a.title)));
+    json_schema!({"type": "string", "oneOf": options})
+}
+
+/// A titled select: one `{"enum": [value], "title": …}` per option, beside a `type`. A
+/// stock form library (react-jsonschema-form 6) renders it as a select showing the titles
+/// and, unlike `const` options, does not preselect the first one: an untouched optional
+/// select submits nothing.
+fn titled_options(options: impl Iterator<Item = (Value, &'static str)>) -> Value {
+    Value::Array(
+        options
+            .map(|(value, title)| json!({"enum": [value], "title": title}))
+            .collect(),
+    )
 }
 
 /// The JSON Schema of the node-level form.
@@ -96,12 +105,16 @@ fn param_schema(param: &Param) -> Value {
     if param.choices.is_empty() {
         insert_type(&mut schema, param);
     } else {
-        let choices: Vec<Value> = param
-            .choices
-            .iter()
-            .map(|c| json!({"const": c.value.to_json(), "title": c.label}))
-            .collect();
-        schema.insert("oneOf".into(), choices.into());
+        let json_type = match param.choices[0].value {
+            Literal::Int(_) => "integer",
+            Literal::Str(_) => "string",
+            Literal::Bool(_) => "boolean",
+        };
+        schema.insert("type".into(), json_type.into());
+        schema.insert(
+            "oneOf".into(),
+            titled_options(param.choices.iter().map(|c| (c.value.to_json(), c.label))),
+        );
     }
     if let Some(default) = param.default {
         schema.insert("default".into(), default.to_json());
@@ -127,6 +140,11 @@ fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
         ParamType::Number => "number",
         ParamType::String | ParamType::Email => "string",
         ParamType::Boolean => "boolean",
+        ParamType::IntegerList => {
+            schema.insert("type".into(), "array".into());
+            schema.insert("items".into(), json!({"type": "integer", "minimum": 1}));
+            return;
+        }
     };
     let numeric = matches!(param.ty, ParamType::Integer | ParamType::Number);
     if numeric {

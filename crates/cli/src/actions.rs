@@ -115,6 +115,16 @@ fn wire(param: &Param) -> String {
         Wire::Query(name) => format!("query {name}"),
         Wire::Body(pointer) => format!("body {pointer}"),
         Wire::ChoiceQuery => "query, per choice".to_owned(),
+        Wire::QueryByValue(rules) => {
+            let names: Vec<String> = rules
+                .iter()
+                .map(|r| match r.when {
+                    syncaut_actions::ValueLooks::EmailAddress => format!("{} for an email address", r.name),
+                    syncaut_actions::ValueLooks::Anything => format!("{} otherwise", r.name),
+                })
+                .collect();
+            format!("query {}", names.join(", "))
+        }
         Wire::Control(_) => "executor option (not sent)".to_owned(),
     }
 }

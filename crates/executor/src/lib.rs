@@ -133,6 +133,17 @@ impl Prepared {
     }
 }
 
+/// The request with its page size set to a `limit` the user gave without a page size, so
+/// that the one page fetched holds as many records as asked for (up to the largest page).
+fn with_page_size(request: &PreparedRequest, paging: &syncaut_actions::Paging, limit: u64) -> PreparedRequest {
+    let mut request = request.clone();
+    if !request.query.iter().any(|(name, _)| name == paging.limit_param) {
+        let size = limit.clamp(1, paging.max_page_size);
+        request.query.push((paging.limit_param.to_owned(), size.to_string()));
+    }
+    request
+}
+
 /// Called as pages of a "return all" arrive: (pages done, pages in all, 0 if unknown).
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
@@ -239,12 +250,67 @@ impl Executor {
 
     async fn send_one(&self, store: &StoreClient, prepared: &Prepared, call: &Call<'_>) -> Result<Output, ExecError> {
         let action = prepared.action;
-        let answer = self.exchange(store, prepared, &prepared.request, call).await?;
+        if let (Some(exists), Some(id)) = (action.exists, prepared.record_id()) {
+            self.check_exists(store, prepared, exists, id, call).await?;
+        }
+        let limit = prepared.control(Control::Limit).and_then(Value::as_u64);
+        let limited;
+        let request = match (limit, action.pagination) {
+            (Some(limit), Pagination::Pages(paging)) => {
+                limited = with_page_size(&prepared.request, &paging, limit);
+                &limited
+            }
+            _ => &prepared.request,
+        };
+        let answer = self.exchange(store, prepared, request, call).await?;
         if !(200..300).contains(&answer.status) {
             return Err(self.interpret_failure(store, prepared, &answer, call).await);
         }
-        let data = response::data(action, prepared.record_id(), prepared.store_hash.as_str(), &answer)?;
+        let mut data = response::data(action, prepared.record_id(), prepared.store_hash.as_str(), &answer)?;
+        if let (Some(limit), Value::Array(items)) = (limit, &mut data) {
+            items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
         Ok(Output::step(data, action.id, prepared.store_hash.clone()))
+    }
+
+    /// Asks whether the record exists before a write whose own answer would not say
+    /// (`GET /customers?id:in=ID` answers an empty `data` for one that does not).
+    async fn check_exists(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        exists: syncaut_actions::Exists,
+        id: i64,
+        call: &Call<'_>,
+    ) -> Result<(), ExecError> {
+        let lookup = PreparedRequest {
+            method: Method::Get,
+            api_version: prepared.action.api_version,
+            path: exists.path.to_owned(),
+            query: vec![(exists.id_query.to_owned(), id.to_string())],
+            body: None,
+        };
+        let answer = self.exchange(store, prepared, &lookup, call).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(self.interpret_failure(store, prepared, &answer, call).await);
+        }
+        let found = serde_json::from_slice::<Value>(&answer.body).ok().and_then(|body| {
+            body.get("data")
+                .and_then(Value::as_array)
+                .map(|items| !items.is_empty())
+        });
+        match (found, prepared.action.record) {
+            (Some(true), _) => Ok(()),
+            (Some(false), Some(record)) => Err(ExecError::RecordNotFound {
+                noun: record.noun,
+                id,
+                store_hash: prepared.store_hash.to_string(),
+            }),
+            _ => Err(ExecError::InvalidResponse {
+                status: answer.status,
+                reason: format!("the lookup of {} {id} did not answer a `data` list", exists.path),
+            }),
+        }
     }
 
     /// One request through the transport's send path. An answer that echoes the token has

@@ -214,6 +214,7 @@ fn coerce(param: &'static Param, value: Value) -> Result<Value, ExecError> {
         return choose(param, &value);
     }
     let coerced = match param.ty {
+        ParamType::IntegerList => return to_integer_list(param, &value),
         ParamType::Integer => Value::from(to_integer(param, &value)?),
         ParamType::Number => Value::Number(to_number(param, &value)?),
         ParamType::String => Value::String(to_text(param, &value)?),
@@ -234,6 +235,58 @@ fn coerce(param: &'static Param, value: Value) -> Result<Value, ExecError> {
     };
     check_bounds(param, &coerced)?;
     Ok(coerced)
+}
+
+/// The most items a list parameter holds.
+const MAX_LIST: usize = 1000;
+
+/// A list of whole numbers from a JSON array, one number, or text such as `12, 18`
+/// (which is what `{{a.data.id}}, 18` renders to). Each item is checked like an integer
+/// parameter.
+fn to_integer_list(param: &'static Param, value: &Value) -> Result<Value, ExecError> {
+    let items: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
+        Value::String(text) => {
+            let text = text.trim().trim_start_matches('[').trim_end_matches(']');
+            text.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| Value::String(t.to_owned()))
+                .collect()
+        }
+        Value::Number(_) => vec![value.clone()],
+        _ => return Err(not_a_list(param, value)),
+    };
+    if items.len() > MAX_LIST {
+        return Err(invalid(
+            param,
+            format!("holds {} items; at most {MAX_LIST} are allowed", items.len()),
+        ));
+    }
+    let mut numbers = Vec::with_capacity(items.len());
+    for item in &items {
+        if item.as_str().is_some_and(|t| t.contains("{{")) {
+            return Err(invalid(
+                param,
+                "a template inside a list is not filled in; write the whole list as one template or as text such as `{{category.data.category_id}}, 23`".into(),
+            ));
+        }
+        let number = to_integer(param, item).map_err(|_| not_a_list(param, value))?;
+        check_bounds(param, &Value::from(number))?;
+        numbers.push(Value::from(number));
+    }
+    Ok(Value::Array(numbers))
+}
+
+#[cold]
+fn not_a_list(param: &Param, value: &Value) -> ExecError {
+    invalid(
+        param,
+        format!(
+            "must be a list of whole numbers, such as [12, 18] or 12, 18; got {}",
+            shown(value)
+        ),
+    )
 }
 
 fn looks_like_email(text: &str) -> bool {

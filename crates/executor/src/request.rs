@@ -148,7 +148,15 @@ fn query(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> Vec<(String
                     query.push((pair.name.to_owned(), pair.value.to_owned()));
                 }
             }
-            (Wire::ChoiceQuery, Shown::Template(text)) => query.push((param.key.to_owned(), (*text).to_owned())),
+            (Wire::ChoiceQuery | Wire::QueryByValue(_), Shown::Template(text)) => {
+                query.push((param.key.to_owned(), (*text).to_owned()));
+            }
+            (Wire::QueryByValue(rules), Shown::Value(value)) => {
+                let text = wire_text(Shown::Value(value));
+                if let Some(rule) = rules.iter().find(|rule| rule.when.matches(&text)) {
+                    query.push((rule.name.to_owned(), text));
+                }
+            }
             (Wire::Path(_) | Wire::Control(_) | Wire::Body(_), _) => {}
         }
     }
@@ -218,6 +226,12 @@ fn wire_text(value: Shown<'_>) -> String {
         Shown::Value(Value::String(s)) => s.clone(),
         // A number's own formatting, not `Value`'s (which runs the JSON serialiser).
         Shown::Value(Value::Number(n)) => n.to_string(),
+        // Lists go in a query as BigCommerce writes them: `1,2,3`.
+        Shown::Value(Value::Array(items)) => items
+            .iter()
+            .map(|item| wire_text(Shown::Value(item)))
+            .collect::<Vec<_>>()
+            .join(","),
         Shown::Value(other) => other.to_string(),
     }
 }

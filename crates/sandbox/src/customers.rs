@@ -11,8 +11,10 @@ impl World {
         let ids = id_list(query, "id:in");
         let groups = id_list(query, "customer_group_id:in");
         let name_like = param(query, "name:like").map(str::to_lowercase);
-        let emails: Option<Vec<String>> =
-            param(query, "email:in").map(|e| e.split(',').map(|s| s.trim().to_lowercase()).collect());
+        let list = |name: &str| -> Option<Vec<String>> {
+            param(query, name).map(|e| e.split(',').map(|s| s.trim().to_lowercase()).collect())
+        };
+        let (emails, companies) = (list("email:in"), list("company:in"));
         let items = self
             .customers
             .values()
@@ -39,6 +41,11 @@ impl World {
                 emails
                     .as_ref()
                     .is_none_or(|e| c["email"].as_str().is_some_and(|m| e.contains(&m.to_lowercase())))
+            })
+            .filter(|c| {
+                companies
+                    .as_ref()
+                    .is_none_or(|list| c["company"].as_str().is_some_and(|m| list.contains(&m.to_lowercase())))
             });
         v3_page(items, query, Value::clone)
     }

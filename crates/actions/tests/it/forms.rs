@@ -22,6 +22,81 @@ fn every_exported_schema_is_valid_draft_2020_12() {
             panic!("{name} is not a valid JSON Schema: {err}");
         }
         jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{name} does not compile: {e}"));
+        assert!(
+            !syncaut_actions::jsonschema::has_nullable(&schema),
+            "{name} still has OpenAPI's `nullable`"
+        );
+        let text = schema.to_string();
+        assert!(!text.contains("\"example\":"), "{name} still has OpenAPI's `example`");
+        for title in titles(&schema) {
+            assert!(
+                title.contains(' ')
+                    || !(title.contains('_')
+                        || title
+                            .chars()
+                            .zip(title.chars().skip(1))
+                            .any(|(a, b)| a.is_lowercase() && b.is_uppercase())),
+                "{name}: title `{title}` is not words"
+            );
+        }
+    }
+}
+
+/// Every `title` of a schema (not of data such as examples).
+fn titles(schema: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    match schema {
+        Value::Object(obj) => {
+            for (key, value) in obj {
+                match key.as_str() {
+                    "title" => found.extend(value.as_str().map(str::to_owned)),
+                    "examples" | "enum" | "const" | "default" => {}
+                    "properties" | "$defs" => {
+                        for inner in value.as_object().into_iter().flat_map(|m| m.values()) {
+                            found.extend(titles(inner));
+                        }
+                    }
+                    _ => found.extend(titles(value)),
+                }
+            }
+        }
+        Value::Array(items) => found.extend(items.iter().flat_map(titles)),
+        _ => {}
+    }
+    found
+}
+
+/// The form's step-name pattern and the rule the executor applies are the same rule.
+#[test]
+fn the_step_name_pattern_agrees_with_the_rule() {
+    let node = jsonschema::draft202012::new(&node_schema()).unwrap();
+    let base = json!({"credential": "c", "storeHash": "abc", "action": "get_orders"});
+    for name in [
+        "getOrders",
+        "_tmp",
+        "a-b",
+        "a$b",
+        "x:y",
+        "bestellungÄ",
+        "trueish",
+        "get orders",
+        "get.orders",
+        "2x",
+        "a[0]",
+        "true",
+        "this",
+        "é",
+        "a/b",
+        "a\tb",
+        "",
+    ] {
+        let mut doc = base.clone();
+        doc["stepName"] = json!(name);
+        assert_eq!(
+            node.is_valid(&doc),
+            syncaut_actions::StepName::new(name).is_ok(),
+            "{name:?}"
+        );
     }
 }
 
@@ -50,8 +125,9 @@ fn order_status_is_a_titled_select_of_fifteen() {
     let schema = form_schema(find("update_order").unwrap());
     let choices = schema["properties"]["status_id"]["oneOf"].as_array().unwrap();
     assert_eq!(choices.len(), 15);
-    assert_eq!(choices[0], json!({"const": 0, "title": "Incomplete"}));
-    assert_eq!(choices[14], json!({"const": 14, "title": "Partially Refunded"}));
+    assert_eq!(schema["properties"]["status_id"]["type"], "integer");
+    assert_eq!(choices[0], json!({"enum": [0], "title": "Incomplete"}));
+    assert_eq!(choices[14], json!({"enum": [14], "title": "Partially Refunded"}));
     let form = validator("update_order");
     assert!(form.is_valid(&json!({"orderId": 1, "status_id": 2})));
     assert!(!form.is_valid(&json!({"orderId": 1, "status_id": 15})));

@@ -3,7 +3,7 @@
 use httpmock::Method::{DELETE, GET, POST, PUT};
 use serde_json::{Value, json};
 
-use crate::{Expect, exchange, v3_page};
+use crate::{Expect, exchange, exchange_after, v3_page};
 
 fn product(id: u64, name: &str) -> Value {
     json!({"id": id, "name": name, "type": "physical", "sku": format!("SKU-{id}"), "price": 19.99, "weight": 1.5,
@@ -300,6 +300,15 @@ async fn create_customer_posts_an_array_of_one() {
     insta::assert_json_snapshot!("create_customer", output);
 }
 
+/// Customer 9 exists: the lookup before a customer write finds it.
+fn customer_lookup() -> crate::Lookup {
+    crate::Lookup {
+        path: "/v3/customers",
+        query: &[("id:in", "9")],
+        answer: v3_page(json!([customer(9)]), 1),
+    }
+}
+
 #[tokio::test]
 async fn update_customer_puts_an_array_with_the_id() {
     let body = json!([{"id": 9, "first_name": "Janet", "customer_group_id": 3}]);
@@ -310,9 +319,10 @@ async fn update_customer_puts_an_array_with_the_id() {
         body: Some(body),
     };
     let params = json!({"customerId": 9, "first_name": "Janet", "customer_group_id": 3});
-    let output = exchange(
+    let output = exchange_after(
         "update_customer",
         params,
+        Some(customer_lookup()),
         expect,
         200,
         Some(json!({"data": [customer(9)], "meta": {}})),
@@ -329,7 +339,15 @@ async fn delete_customer_uses_id_in() {
         query: &[("id:in", "9")],
         body: None,
     };
-    let output = exchange("delete_customer", json!({"customerId": 9}), expect, 204, None).await;
+    let output = exchange_after(
+        "delete_customer",
+        json!({"customerId": 9}),
+        Some(customer_lookup()),
+        expect,
+        204,
+        None,
+    )
+    .await;
     insta::assert_json_snapshot!("delete_customer", output);
 }
 

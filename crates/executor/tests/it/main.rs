@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod actions;
+mod docs;
 mod errors;
 mod faults;
 mod prism;
@@ -98,7 +99,48 @@ pub(crate) async fn exchange(
     status: u16,
     response: Option<Value>,
 ) -> Value {
+    exchange_after(action, params, None, expect, status, response).await
+}
+
+/// A lookup the action makes before its own request: path below `/stores/abc123`, exact
+/// query, and the answer.
+pub(crate) struct Lookup {
+    pub(crate) path: &'static str,
+    pub(crate) query: &'static [(&'static str, &'static str)],
+    pub(crate) answer: Value,
+}
+
+/// [`exchange`], for an action that first looks something up (checked, exactly once).
+pub(crate) async fn exchange_after(
+    action: &str,
+    params: Value,
+    lookup: Option<Lookup>,
+    expect: Expect,
+    status: u16,
+    response: Option<Value>,
+) -> Value {
     let server = MockServer::start_async().await;
+    let looked_up = match lookup {
+        Some(lookup) => {
+            let mut wanted: Vec<(String, String)> = lookup
+                .query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            wanted.sort();
+            let mock = server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path(format!("/stores/{STORE}{}", lookup.path))
+                        .header("x-auth-token", TOKEN)
+                        .is_true(move |req| query_pairs(req) == wanted);
+                    then.status(200).json_body(lookup.answer);
+                })
+                .await;
+            Some(mock)
+        }
+        None => None,
+    };
     let mut wanted: Vec<(String, String)> = expect
         .query
         .iter()
@@ -130,6 +172,9 @@ pub(crate) async fn exchange(
         .await;
     let output = run(&server, action, params).await.unwrap();
     mock.assert_async().await;
+    if let Some(looked_up) = looked_up {
+        looked_up.assert_async().await;
+    }
     assert!(!output.to_string().contains(TOKEN));
     assert_eq!(output["action"], action);
     assert_eq!(output["storeHash"], STORE);

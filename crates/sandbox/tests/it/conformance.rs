@@ -3,79 +3,15 @@
 
 use bigcommerce_api::ApiVersion;
 use bigcommerce_api::index::{self, SpecIndex};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use syncaut_sandbox::Sandbox;
 
 use crate::send;
 
-/// OpenAPI 3.0 schema → JSON Schema 2020-12: `nullable` becomes a `null` type, boolean
-/// `exclusiveMinimum/Maximum` become numbers, and component refs point into `$defs`.
-fn to_json_schema(schema: &Value) -> Value {
-    match schema {
-        Value::Object(obj) => {
-            let mut out = Map::new();
-            for (key, value) in obj {
-                match key.as_str() {
-                    "$ref" => {
-                        let target = value
-                            .as_str()
-                            .unwrap_or_default()
-                            .replace("#/components/schemas/", "#/$defs/");
-                        out.insert(key.clone(), json!(target));
-                    }
-                    "example" | "examples" | "nullable" | "discriminator" | "xml" | "externalDocs" => {}
-                    "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
-                    "properties" | "patternProperties" => {
-                        let props = value
-                            .as_object()
-                            .map(|p| p.iter().map(|(k, v)| (k.clone(), to_json_schema(v))).collect())
-                            .unwrap_or_default();
-                        out.insert(key.clone(), Value::Object(props));
-                    }
-                    _ => {
-                        out.insert(key.clone(), to_json_schema(value));
-                    }
-                }
-            }
-            for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
-                if obj.get(flag) == Some(&json!(true))
-                    && let Some(limit) = out.remove(bound)
-                {
-                    out.insert(flag.into(), limit);
-                }
-            }
-            if obj.get("nullable") == Some(&json!(true)) {
-                match out.get("type").cloned() {
-                    Some(Value::String(t)) => {
-                        out.insert("type".into(), json!([t, "null"]));
-                    }
-                    _ => {
-                        let inner = Value::Object(out);
-                        return json!({"anyOf": [inner, {"type": "null"}]});
-                    }
-                }
-                if let Some(Value::Array(values)) = out.get_mut("enum") {
-                    values.push(Value::Null);
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
-        other => other.clone(),
-    }
-}
-
+/// A validator for a response schema, converted by the same code as the exported output
+/// schemas.
 fn validator(spec: &SpecIndex, schema: &Value) -> jsonschema::Validator {
-    let defs: Map<String, Value> = spec
-        .schemas
-        .iter()
-        .map(|(k, v)| (k.clone(), to_json_schema(v)))
-        .collect();
-    let mut root = to_json_schema(schema);
-    if let Value::Object(obj) = &mut root {
-        obj.insert("$defs".into(), Value::Object(defs));
-    }
-    jsonschema::draft202012::new(&root).unwrap()
+    jsonschema::draft202012::new(&syncaut_actions::jsonschema::with_defs(schema, &spec.schemas)).unwrap()
 }
 
 /// One request: (version, method, path template, concrete path, query, body).
