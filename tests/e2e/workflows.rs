@@ -62,7 +62,10 @@ fn a_failed_run_in_json_keeps_what_earlier_steps_returned() {
     assert_eq!(ran.status.code(), Some(1));
     let report: Value = serde_json::from_str(&stdout(&ran)).unwrap();
     let steps = report["steps"].as_array().unwrap();
-    assert!(steps[0]["output"]["data"]["id"].as_i64().unwrap() > 0, "{report}");
+    assert!(
+        steps[0]["output"]["data"]["category_id"].as_i64().unwrap() > 0,
+        "{report}"
+    );
     assert_eq!(steps[1]["name"], "missing");
     assert_eq!(steps[1]["error"]["code"], "not_found");
     assert_eq!(report["error"]["code"], "not_found");

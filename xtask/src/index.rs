@@ -47,6 +47,7 @@ pub(crate) fn build(doc: &Value, facts: &SpecFacts<'_>) -> Result<Value> {
                 "api_version": api_version,
                 "path": path,
                 "summary": op.get("summary").cloned().unwrap_or(Value::Null),
+                "deprecated": op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
                 "parameters": parameters(&components, &item_params, op),
                 "request_body": request_body(&components, op),
                 "response": success_response(&components, op),

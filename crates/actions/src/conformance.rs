@@ -46,6 +46,14 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
             check_scope(action, op, &mut problems);
             check_paging(action, op, &mut problems);
             check_extras_and_exists(action, spec, &mut problems);
+            check_body_lookups(action, spec, op, &mut problems);
+            if op.deprecated && action.deprecated_because.is_none() {
+                problems.push(format!(
+                    "{} {} is deprecated in the spec; move to the operation that replaces it, or record why in `deprecated_because`",
+                    action.method.as_str(),
+                    action.path
+                ));
+            }
             check_count_endpoint(action, &mut problems);
         }
     }
@@ -435,6 +443,41 @@ fn check_extras_and_exists(action: &Action, spec: &SpecIndex, problems: &mut Vec
                 exists.path, exists.id_query
             )),
             Some(_) => {}
+        }
+    }
+}
+
+/// A body lookup asks an operation the spec has, with parameters it takes, and fills in a
+/// body field the spec defines, for a parameter the action has.
+fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
+    for lookup in action.body_lookups {
+        if action.param(lookup.param).is_none() {
+            problems.push(format!(
+                "a body lookup depends on `{}`, which is not a parameter",
+                lookup.param
+            ));
+        }
+        match index::find(action.api_version, "GET", lookup.path) {
+            None => problems.push(format!("the body lookup GET {} is not in the spec", lookup.path)),
+            Some(get) => {
+                for pair in lookup.query {
+                    if get.parameter(pair.name, ParamLocation::Query).is_none() {
+                        problems.push(format!(
+                            "the body lookup GET {} does not take `{}`",
+                            lookup.path, pair.name
+                        ));
+                    }
+                }
+            }
+        }
+        let field = lookup.into.trim_start_matches('/');
+        let defined =
+            body_object(spec, op).is_some_and(|body| properties(spec, &body).iter().any(|(name, _)| name == field));
+        if !defined {
+            problems.push(format!(
+                "a body lookup fills `{}`, which the spec's body does not define",
+                lookup.into
+            ));
         }
     }
 }

@@ -20,8 +20,9 @@ pub mod schema;
 pub mod step_name;
 
 pub use model::{
-    Action, ActionKind, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination, Paging,
-    Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks, Wire,
+    Action, ActionKind, BodyLookup, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination,
+    Paging, Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks,
+    Wire,
 };
 pub use registry::{ACTIONS, find, nearest_ids};
 pub use step_name::{StepName, StepNameError};

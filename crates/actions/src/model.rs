@@ -43,6 +43,31 @@ pub struct Action {
     /// Fields the answer holds beyond the spec's response schema, because the action asks
     /// for them (`include=variants`).
     pub response_extras: &'static [ExtraField],
+    /// Body fields filled in from another request before sending (the category tree of
+    /// the default channel, for a top-level category).
+    pub body_lookups: &'static [BodyLookup],
+    /// Why the action may use an operation the spec marks deprecated; the conformance test
+    /// fails on a deprecated operation without a reason.
+    pub deprecated_because: Option<&'static str>,
+}
+
+/// A body field filled in from another request, when a parameter has a given value.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BodyLookup {
+    /// The parameter whose value calls for the lookup.
+    pub param: &'static str,
+    /// The value that calls for it (`parent_id` 0: a top-level category).
+    pub equals: Literal,
+    /// `GET <path>` below the action's API version…
+    pub path: &'static str,
+    /// …with these query pairs.
+    pub query: &'static [QueryPair],
+    /// A JSON pointer to the value in the answer (`/data/0/id`).
+    pub pick: &'static str,
+    /// Where the value goes in the body object (`/tree_id`).
+    pub into: &'static str,
+    /// What the store lacks when the answer has no such value, for the error.
+    pub missing: &'static str,
 }
 
 /// A lookup that tells whether a record exists: `GET <path>?<id_query>=<ID>` answers a V3

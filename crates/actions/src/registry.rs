@@ -5,8 +5,9 @@
 use bigcommerce_api::ApiVersion::{V2, V3};
 
 use crate::model::{
-    Action, ActionKind, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination, Paging,
-    Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks, Wire,
+    Action, ActionKind, BodyLookup, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination,
+    Paging, Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks,
+    Wire,
 };
 
 /// Products — Read-Only.
@@ -195,6 +196,21 @@ const CUSTOMER_KEYWORD: &[QueryRule] = &[
     },
 ];
 
+/// A top-level category goes into the category tree of the default channel (channel 1):
+/// BigCommerce's tree API takes the tree's ID where the old API took `parent_id` 0.
+const TOP_LEVEL_TREE: BodyLookup = BodyLookup {
+    param: "parent_id",
+    equals: Literal::Int(0),
+    path: "/catalog/trees",
+    query: &[QueryPair {
+        name: "channel_id:in",
+        value: "1",
+    }],
+    pick: "/data/0/id",
+    into: "/tree_id",
+    missing: "a category tree for its default channel (channel 1)",
+};
+
 const PRODUCT_ID: Param = record_id(
     "productId",
     "Product ID",
@@ -372,6 +388,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_product",
@@ -391,6 +409,8 @@ pub const ACTIONS: &[Action] = &[
         record: PRODUCT_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "create_product",
@@ -451,6 +471,16 @@ pub const ACTIONS: &[Action] = &[
                 "The product description; HTML is allowed.",
                 "/description",
             ),
+            Param {
+                placeholder: Some("{{category.data.category_id}}"),
+                ..field(
+                    "categories",
+                    "Categories",
+                    "IDs of the categories the product is listed in, such as 18, 20 or {{category.data.category_id}}.",
+                    Wire::Body("/categories"),
+                    ParamType::IntegerList,
+                )
+            },
         ],
         fixed_query: &[],
         scope: PRODUCTS_MODIFY,
@@ -460,6 +490,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "update_product",
@@ -495,6 +527,8 @@ pub const ACTIONS: &[Action] = &[
         record: PRODUCT_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "delete_product",
@@ -514,6 +548,8 @@ pub const ACTIONS: &[Action] = &[
         record: PRODUCT_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_orders",
@@ -551,6 +587,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_order",
@@ -570,6 +608,8 @@ pub const ACTIONS: &[Action] = &[
         record: ORDER_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "update_order",
@@ -603,6 +643,8 @@ pub const ACTIONS: &[Action] = &[
         record: ORDER_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "delete_order",
@@ -622,6 +664,8 @@ pub const ACTIONS: &[Action] = &[
         record: ORDER_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_customers",
@@ -679,6 +723,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_customer",
@@ -698,6 +744,8 @@ pub const ACTIONS: &[Action] = &[
         record: CUSTOMER_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "create_customer",
@@ -724,6 +772,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "update_customer",
@@ -754,6 +804,8 @@ pub const ACTIONS: &[Action] = &[
             id_query: "id:in",
         }),
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "delete_customer",
@@ -776,6 +828,8 @@ pub const ACTIONS: &[Action] = &[
             id_query: "id:in",
         }),
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "get_categories",
@@ -785,7 +839,7 @@ pub const ACTIONS: &[Action] = &[
         kind: ActionKind::List,
         api_version: V3,
         method: Method::Get,
-        path: "/catalog/categories",
+        path: "/catalog/trees/categories",
         params: &[
             PAGE,
             PER_PAGE,
@@ -803,6 +857,8 @@ pub const ACTIONS: &[Action] = &[
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "create_category",
@@ -812,7 +868,7 @@ pub const ACTIONS: &[Action] = &[
         kind: ActionKind::Create,
         api_version: V3,
         method: Method::Post,
-        path: "/catalog/categories",
+        path: "/catalog/trees/categories",
         params: &[
             Param {
                 max_length: Some(50),
@@ -830,7 +886,7 @@ pub const ACTIONS: &[Action] = &[
                 ..field(
                     "parent_id",
                     "Parent category ID",
-                    "The category this one sits under; use 0 for a top-level category.",
+                    "The category this one sits under; use 0 for a top-level category (in the default channel's category tree).",
                     Wire::Body("/parent_id"),
                     ParamType::Integer,
                 )
@@ -839,11 +895,13 @@ pub const ACTIONS: &[Action] = &[
         fixed_query: &[],
         scope: PRODUCTS_MODIFY,
         pagination: Pagination::None,
-        body: BodyShape::Object,
-        response: ResponseShape::V3Data,
+        body: BodyShape::ArrayOfOne,
+        response: ResponseShape::V3FirstOfData,
         record: None,
         exists: None,
         response_extras: &[],
+        body_lookups: &[TOP_LEVEL_TREE],
+        deprecated_because: None,
     },
     Action {
         id: "get_inventory",
@@ -869,6 +927,8 @@ pub const ACTIONS: &[Action] = &[
             name: "variants",
             list_of: "productVariant_Full",
         }],
+        body_lookups: &[],
+        deprecated_because: None,
     },
     Action {
         id: "update_inventory",
@@ -911,6 +971,8 @@ pub const ACTIONS: &[Action] = &[
         record: PRODUCT_RECORD,
         exists: None,
         response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
     },
 ];
 

@@ -67,6 +67,9 @@ pub struct Operation {
     pub path: String,
     /// The spec's one-line summary.
     pub summary: Option<String>,
+    /// Whether the spec marks the operation deprecated.
+    #[serde(default)]
+    pub deprecated: bool,
     /// Path-item and operation parameters, merged.
     pub parameters: Vec<Parameter>,
     /// The request body, if the operation takes one.

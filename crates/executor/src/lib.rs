@@ -254,13 +254,17 @@ impl Executor {
             self.check_exists(store, prepared, exists, id, call).await?;
         }
         let limit = prepared.control(Control::Limit).and_then(Value::as_u64);
-        let limited;
+        let adjusted;
         let request = match (limit, action.pagination) {
             (Some(limit), Pagination::Pages(paging)) => {
-                limited = with_page_size(&prepared.request, &paging, limit);
-                &limited
+                adjusted = with_page_size(&prepared.request, &paging, limit);
+                &adjusted
             }
-            _ => &prepared.request,
+            _ if action.body_lookups.is_empty() => &prepared.request,
+            _ => {
+                adjusted = self.with_lookups(store, prepared, call).await?;
+                &adjusted
+            }
         };
         let answer = self.exchange(store, prepared, request, call).await?;
         if !(200..300).contains(&answer.status) {
@@ -271,6 +275,50 @@ impl Executor {
             items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
         Ok(Output::step(data, action.id, prepared.store_hash.clone()))
+    }
+
+    /// The request with the body fields its action looks up filled in (the default
+    /// channel's category tree for a top-level category).
+    async fn with_lookups(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        call: &Call<'_>,
+    ) -> Result<PreparedRequest, ExecError> {
+        let mut request = prepared.request.clone();
+        for lookup in prepared.action.body_lookups {
+            if prepared.params.get(lookup.param) != Some(&lookup.equals.to_json()) {
+                continue;
+            }
+            let get = PreparedRequest {
+                method: Method::Get,
+                api_version: prepared.action.api_version,
+                path: lookup.path.to_owned(),
+                query: lookup
+                    .query
+                    .iter()
+                    .map(|pair| (pair.name.to_owned(), pair.value.to_owned()))
+                    .collect(),
+                body: None,
+            };
+            let answer = self.exchange(store, prepared, &get, call).await?;
+            if !(200..300).contains(&answer.status) {
+                return Err(self.interpret_failure(store, prepared, &answer, call).await);
+            }
+            let value = serde_json::from_slice::<Value>(&answer.body)
+                .ok()
+                .and_then(|body| body.pointer(lookup.pick).cloned())
+                .filter(|v| !v.is_null())
+                .ok_or_else(|| ExecError::InvalidResponse {
+                    status: answer.status,
+                    reason: format!(
+                        "the store has no {} (GET {} found none); create one in the control panel, or give `{}` another value",
+                        lookup.missing, lookup.path, lookup.param
+                    ),
+                })?;
+            request::set_in_body(&mut request, lookup.into, value);
+        }
+        Ok(request)
     }
 
     /// Asks whether the record exists before a write whose own answer would not say

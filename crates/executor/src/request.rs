@@ -236,6 +236,19 @@ fn wire_text(value: Shown<'_>) -> String {
     }
 }
 
+/// Sets a body field of a built request (inside the one object of an array body too).
+pub(crate) fn set_in_body(request: &mut PreparedRequest, pointer: &str, value: Value) {
+    let object = match &mut request.body {
+        Some(Value::Object(object)) => object,
+        Some(Value::Array(items)) => match items.first_mut() {
+            Some(Value::Object(object)) => object,
+            _ => return,
+        },
+        _ => return,
+    };
+    set_pointer(object, pointer, value);
+}
+
 /// Sets `/a/b` inside a JSON object, creating objects on the way.
 fn set_pointer(object: &mut Map<String, Value>, pointer: &str, value: Value) {
     let mut segments: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();

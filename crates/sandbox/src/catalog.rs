@@ -252,4 +252,128 @@ impl World {
         self.categories.insert(id, category.clone());
         Response::json(200, json!({"data": category, "meta": {}}))
     }
+
+    /// The store's one category tree, as `GET /v3/catalog/trees` lists it: the tree of
+    /// the default channel (channel 1).
+    pub(crate) fn list_trees(&self, query: &[(String, String)]) -> Response {
+        let channels = id_list(query, "channel_id:in");
+        let ids = id_list(query, "id:in");
+        let tree = json!({"id": DEFAULT_TREE, "name": "Default", "channels": [1]});
+        let matches = channels.is_none_or(|c| c.contains(&1)) && ids.is_none_or(|i| i.contains(&DEFAULT_TREE));
+        let trees: Vec<&Value> = if matches { vec![&tree] } else { Vec::new() };
+        v3_page(trees.into_iter(), query, Value::clone)
+    }
+
+    /// A category as the tree API shows it, in its order: `category_id`, `parent_id`,
+    /// `tree_id`, then the rest, with `url` for `custom_url`.
+    fn tree_view(category: &Value) -> Value {
+        let Value::Object(fields) = category else {
+            return category.clone();
+        };
+        let mut view = Map::new();
+        view.insert("category_id".into(), fields.get("id").cloned().unwrap_or(Value::Null));
+        for (key, value) in fields {
+            match key.as_str() {
+                "id" => {}
+                "parent_id" => {
+                    view.insert(key.clone(), value.clone());
+                    view.insert("tree_id".into(), json!(DEFAULT_TREE));
+                }
+                "custom_url" => {
+                    view.insert(
+                        "url".into(),
+                        json!({"path": value["url"], "is_customized": value["is_customized"]}),
+                    );
+                }
+                _ => {
+                    view.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        Value::Object(view)
+    }
+
+    /// `GET /v3/catalog/trees/categories`, with the filters the actions use.
+    pub(crate) fn list_tree_categories(&self, query: &[(String, String)]) -> Response {
+        let ids = id_list(query, "category_id:in");
+        let parents = id_list(query, "parent_id:in");
+        let trees = id_list(query, "tree_id:in");
+        let name_like = param(query, "name:like").map(str::to_lowercase);
+        let items = self
+            .categories
+            .values()
+            .filter(|_| trees.as_ref().is_none_or(|t| t.contains(&DEFAULT_TREE)))
+            .filter(|c| {
+                ids.as_ref()
+                    .is_none_or(|i| c["id"].as_i64().is_some_and(|id| i.contains(&id)))
+            })
+            .filter(|c| {
+                parents
+                    .as_ref()
+                    .is_none_or(|p| c["parent_id"].as_i64().is_some_and(|id| p.contains(&id)))
+            })
+            .filter(|c| name_like.as_ref().is_none_or(|n| contains_ci(&c["name"], n)));
+        v3_page(items, query, Self::tree_view)
+    }
+
+    /// `POST /v3/catalog/trees/categories`: an array of categories, each with a name and
+    /// either a tree (top level) or a parent.
+    pub(crate) fn create_tree_categories(&mut self, body: &[u8]) -> Response {
+        let items = match parse_body(body, Version::V3) {
+            Ok(Value::Array(items)) if !items.is_empty() => items,
+            Ok(_) => return unprocessable("body", "must be a non-empty JSON array of categories"),
+            Err(response) => return response,
+        };
+        let mut created = Vec::new();
+        for item in items {
+            let Value::Object(item) = item else {
+                return unprocessable("body", "each category must be a JSON object");
+            };
+            let checks = require(&item, &["name"])
+                .and_then(|()| check_text(&item, "name", 50))
+                .and_then(|()| check_integer(&item, "parent_id", 0))
+                .and_then(|()| check_integer(&item, "tree_id", 1))
+                .and_then(|()| check_text(&item, "description", 65_535));
+            if let Err(response) = checks {
+                return response;
+            }
+            let parent_id = item.get("parent_id").and_then(Value::as_i64).unwrap_or(0);
+            let tree_id = item.get("tree_id").and_then(Value::as_i64);
+            if parent_id == 0 && tree_id.is_none() {
+                return unprocessable("tree_id", "a top-level category needs tree_id (or give parent_id)");
+            }
+            if tree_id.is_some_and(|t| t != DEFAULT_TREE) {
+                return unprocessable("tree_id", "no category tree has this ID");
+            }
+            if parent_id != 0 && !self.categories.contains_key(&parent_id) {
+                return unprocessable("parent_id", &format!("category {parent_id} does not exist"));
+            }
+            let name = item["name"].as_str().unwrap_or_default();
+            if self
+                .categories
+                .values()
+                .any(|c| c["parent_id"] == parent_id && c["name"] == name)
+            {
+                return error(
+                    Version::V3,
+                    409,
+                    "The category name is a duplicate",
+                    Some(json!({"name": format!("'{name}' already exists under this parent.")})),
+                );
+            }
+            let id = self.fresh_id();
+            let description = item.get("description").and_then(Value::as_str).unwrap_or_default();
+            let category = seed::category(id, parent_id, name, description, 0);
+            self.categories.insert(id, category.clone());
+            created.push(Self::tree_view(&category));
+        }
+        let count = created.len();
+        Response::json(
+            201,
+            json!({"data": created, "meta": {"total": count, "success": count, "failed": 0}}),
+        )
+    }
 }
+
+/// The ID of the store's one category tree, the default channel's.
+const DEFAULT_TREE: i64 = 1;

@@ -146,3 +146,44 @@ fn a_scope_the_spec_does_not_list_is_reported() {
         ]
     );
 }
+
+#[test]
+fn a_deprecated_operation_without_a_reason_is_reported() {
+    let mut old = action("get_categories");
+    old.path = "/catalog/categories";
+    let found = problems(&old);
+    assert!(
+        found.iter().any(|p| p.contains("is deprecated in the spec")),
+        "{found:?}"
+    );
+    old.deprecated_because = Some("the replacement lacks a field we need");
+    assert!(!problems(&old).iter().any(|p| p.contains("deprecated")));
+}
+
+#[test]
+fn a_body_lookup_the_spec_does_not_support_is_reported() {
+    const BAD: syncaut_actions::BodyLookup = syncaut_actions::BodyLookup {
+        param: "parent_id",
+        equals: syncaut_actions::Literal::Int(0),
+        path: "/catalog/forests",
+        query: &[],
+        pick: "/data/0/id",
+        into: "/forest_id",
+        missing: "a forest",
+    };
+    let mut create = action("create_category");
+    create.body_lookups = &[BAD];
+    let found = problems(&create);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("GET /catalog/forests is not in the spec")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("`/forest_id`, which the spec's body does not define")),
+        "{found:?}"
+    );
+}

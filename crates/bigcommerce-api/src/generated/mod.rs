@@ -23,6 +23,13 @@ pub const SPECS: &[crate::PinnedSpec] = &[
         sha256: "23106cbc507b85095eae384d865a6623ea05efdd62be15585dd30700f0eefb82",
     },
     crate::PinnedSpec {
+        file: "catalog/category-trees_catalog.v3.yml",
+        module: "category_trees",
+        feature: "category-trees",
+        api_version: ApiVersion::V3,
+        sha256: "3cc36f83563eb454f7efbfdd743dd67e64535533ffb83163ddcb61304cd15eac",
+    },
+    crate::PinnedSpec {
         file: "catalog/product-variants_catalog.v3.yml",
         module: "product_variants",
         feature: "product-variants",
@@ -63,6 +70,7 @@ pub const SPECS: &[crate::PinnedSpec] = &[
 pub(crate) const INDEX_SOURCES: &[&str] = &[
     include_str!("products.index.json"),
     include_str!("categories.index.json"),
+    include_str!("category_trees.index.json"),
     include_str!("product_variants.index.json"),
     include_str!("orders.index.json"),
     include_str!("customers.index.json"),
@@ -84,6 +92,14 @@ typed_client!(
     categories,
     ApiVersion::V3,
     "The typed client of `catalog/categories_catalog.v3.yml` (v3 API)."
+);
+
+generated_module!("category-trees", category_trees, "category_trees.rs");
+typed_client!(
+    "category-trees",
+    category_trees,
+    ApiVersion::V3,
+    "The typed client of `catalog/category-trees_catalog.v3.yml` (v3 API)."
 );
 
 generated_module!("product-variants", product_variants, "product_variants.rs");

@@ -355,36 +355,64 @@ async fn delete_customer_uses_id_in() {
 async fn get_categories_returns_all_categories_by_default() {
     let expect = Expect {
         method: GET,
-        path: "/v3/catalog/categories",
+        path: "/v3/catalog/trees/categories",
         query: &[("page", "1"), ("limit", "250")],
         body: None,
     };
     let categories = json!([
-        {"id": 19, "parent_id": 0, "name": "Garden", "is_visible": true, "sort_order": 2},
-        {"id": 23, "parent_id": 19, "name": "Jars", "is_visible": true, "sort_order": 0}
+        {"category_id": 19, "parent_id": 0, "tree_id": 1, "name": "Garden", "is_visible": true, "sort_order": 2},
+        {"category_id": 23, "parent_id": 19, "tree_id": 1, "name": "Jars", "is_visible": true, "sort_order": 0}
     ]);
     let output = exchange("get_categories", json!({}), expect, 200, Some(v3_page(categories, 2))).await;
     insta::assert_json_snapshot!("get_categories", output);
 }
 
+/// A top-level category goes into the default channel's category tree, looked up first.
 #[tokio::test]
-async fn create_category_defaults_to_top_level() {
+async fn create_category_defaults_to_top_level_in_the_default_channels_tree() {
     let expect = Expect {
         method: POST,
-        path: "/v3/catalog/categories",
+        path: "/v3/catalog/trees/categories",
         query: &[],
-        body: Some(json!({"name": "Summer sale", "parent_id": 0})),
+        body: Some(json!([{"name": "Summer sale", "parent_id": 0, "tree_id": 7}])),
     };
-    let response = json!({"data": {"id": 40, "parent_id": 0, "name": "Summer sale", "is_visible": true}, "meta": {}});
-    let output = exchange(
+    let trees = crate::Lookup {
+        path: "/v3/catalog/trees",
+        query: &[("channel_id:in", "1")],
+        answer: v3_page(json!([{"id": 7, "name": "Default", "channels": [1]}]), 1),
+    };
+    let response = json!({"data": [{"category_id": 40, "parent_id": 0, "tree_id": 7, "name": "Summer sale", "is_visible": true}], "meta": {"total": 1, "success": 1, "failed": 0}});
+    let output = exchange_after(
         "create_category",
         json!({"name": "Summer sale"}),
+        Some(trees),
         expect,
-        200,
+        201,
         Some(response),
     )
     .await;
     insta::assert_json_snapshot!("create_category", output);
+}
+
+/// A child category names its parent; no tree lookup.
+#[tokio::test]
+async fn create_category_under_a_parent_sends_the_parent() {
+    let expect = Expect {
+        method: POST,
+        path: "/v3/catalog/trees/categories",
+        query: &[],
+        body: Some(json!([{"name": "Lids", "parent_id": 18}])),
+    };
+    let response = json!({"data": [{"category_id": 41, "parent_id": 18, "tree_id": 1, "name": "Lids"}], "meta": {"total": 1, "success": 1, "failed": 0}});
+    let output = exchange(
+        "create_category",
+        json!({"name": "Lids", "parent_id": 18}),
+        expect,
+        201,
+        Some(response),
+    )
+    .await;
+    assert_eq!(output["data"]["category_id"], 41);
 }
 
 #[tokio::test]

@@ -240,7 +240,9 @@ async fn a_post_answered_429_is_retried_because_it_was_not_processed() {
         }
     })
     .await;
-    let output = run(&server, "create_category", json!({"name": "Lids"})).await.unwrap();
+    let output = run(&server, "create_product", json!({"name": "Lids", "price": 2}))
+        .await
+        .unwrap();
     assert_eq!(output["data"]["id"], 7);
     assert_eq!(server.count("POST"), 2);
 }
@@ -325,7 +327,7 @@ async fn a_create_that_never_connected_is_retried() {
     });
     let output = crate::execute(
         &executor,
-        &step("create_category", json!({"name": "Lids"})),
+        &step("create_product", json!({"name": "Lids", "price": 2})),
         &syncaut_executor::StepOutputs::new(),
         &NoCredentials,
     )
@@ -344,7 +346,7 @@ async fn a_create_that_never_connected_is_retried() {
     let executor = Executor::new(&crate::config(&format!("http://127.0.0.1:{port}"))).unwrap();
     let err = crate::execute(
         &executor,
-        &step("create_category", json!({"name": "Lids"})),
+        &step("create_product", json!({"name": "Lids", "price": 2})),
         &syncaut_executor::StepOutputs::new(),
         &NoCredentials,
     )
@@ -642,7 +644,9 @@ async fn server_text_in_errors_is_cleaned_and_keeps_its_code() {
     );
     let server =
         Scripted::start(move |_, _| Reply::Json(422, Vec::new(), json!({"status": 422, "title": title.clone()}))).await;
-    let err = run(&server, "create_category", json!({"name": "x"})).await.unwrap_err();
+    let err = run(&server, "create_product", json!({"name": "x", "price": 1}))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "rejected");
     let message = err.to_string();
     assert!(!message.contains(crate::TOKEN), "{message}");
@@ -659,7 +663,9 @@ async fn server_text_in_errors_is_cleaned_and_keeps_its_code() {
 async fn an_echoed_token_never_reaches_the_output() {
     let server =
         Scripted::start(|_, _| ok(json!({"data": {"id": 40, "name": format!("echo {}", crate::TOKEN)}}))).await;
-    let output = run(&server, "create_category", json!({"name": "x"})).await.unwrap();
+    let output = run(&server, "create_product", json!({"name": "x", "price": 1}))
+        .await
+        .unwrap();
     assert_eq!(output["data"]["name"], "echo [redacted]");
 }
 

@@ -187,6 +187,11 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
         }
 
         // 2. The same request replayed, to read Prism's violations (warnings included).
+        //    An action that looks a body field up first (a top-level category's tree) was
+        //    checked by Prism in 1 as sent; the prepared request lacks the looked-up field.
+        if !action.body_lookups.is_empty() {
+            continue;
+        }
         let prepared = executor.prepare(&step, &syncaut_executor::StepOutputs::new()).unwrap();
         let url = prepared.request.url(
             &executor
