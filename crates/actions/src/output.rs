@@ -67,18 +67,23 @@ fn deleted_schema(action: &Action) -> Value {
     })
 }
 
+/// The keys of every step's output envelope, in order: `data`, `action`, `storeHash`, as
+/// the product docs show it. The one place they are written.
+pub const ENVELOPE_KEYS: [&str; 3] = ["data", "action", "storeHash"];
+
 /// The JSON Schema of the whole step output envelope.
 pub fn envelope_schema(action: &Action) -> Value {
+    let [data, action_key, store_hash] = ENVELOPE_KEYS;
+    let mut properties = Map::new();
+    properties.insert(data.into(), data_schema(action).unwrap_or_else(|| json!({})));
+    properties.insert(action_key.into(), json!({"const": action.id}));
+    properties.insert(store_hash.into(), json!({"type": "string", "pattern": "^[a-z0-9]+$"}));
     json!({
         "$schema": crate::schema::DIALECT,
         "title": format!("Output of {}", action.title),
         "type": "object",
-        "properties": {
-            "data": data_schema(action).unwrap_or_else(|| json!({})),
-            "action": {"const": action.id},
-            "storeHash": {"type": "string", "pattern": "^[a-z0-9]+$"}
-        },
-        "required": ["data", "action", "storeHash"]
+        "properties": properties,
+        "required": ENVELOPE_KEYS,
     })
 }
 

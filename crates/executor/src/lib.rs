@@ -183,11 +183,6 @@ impl Executor {
         self
     }
 
-    /// An executor for BigCommerce, or for `SYNCAUT_BIGCOMMERCE_API_URL` when it is set.
-    pub fn from_env() -> Result<Self, ExecError> {
-        Self::new(&TransportConfig::from_env()?)
-    }
-
     /// The transport.
     pub fn transport(&self) -> &Transport {
         &self.transport

@@ -19,8 +19,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// The keys of the output envelope, in order.
-pub const ENVELOPE_KEYS: [&str; 3] = ["data", "action", "storeHash"];
+pub use syncaut_actions::output::ENVELOPE_KEYS;
 
 /// One step's output envelope. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -106,23 +105,16 @@ impl Output {
 
     /// A top-level field of an output held by field.
     pub(crate) fn field(&self, key: &str) -> Option<Field<'_>> {
-        match (&self.0, key) {
-            (
-                Repr::Step {
-                    data: Data::Value(v), ..
-                },
-                "data",
-            ) => Some(Field::Value(v)),
-            (
-                Repr::Step {
-                    data: Data::Records(r), ..
-                },
-                "data",
-            ) => Some(Field::Records(r)),
-            (Repr::Step { action, .. }, "action") => Some(Field::Text(action)),
-            (Repr::Step { store_hash, .. }, "storeHash") => Some(Field::Text(store_hash.as_str())),
-            (Repr::Step { .. }, _) => None,
-            (Repr::Value(value), key) => value.get(key).map(Field::Value),
+        let [data_key, action_key, store_hash_key] = ENVELOPE_KEYS;
+        match &self.0 {
+            Repr::Step { data, .. } if key == data_key => Some(match data {
+                Data::Value(v) => Field::Value(v),
+                Data::Records(r) => Field::Records(r),
+            }),
+            Repr::Step { action, .. } if key == action_key => Some(Field::Text(action)),
+            Repr::Step { store_hash, .. } if key == store_hash_key => Some(Field::Text(store_hash.as_str())),
+            Repr::Step { .. } => None,
+            Repr::Value(value) => value.get(key).map(Field::Value),
         }
     }
 
