@@ -79,8 +79,8 @@ fn vault_error(err: &VaultError) -> CliError {
 }
 
 /// Opens the vault from `SYNCAUT_DATA_DIR` and `SYNCAUT_MASTER_KEY` (or the key file).
-pub(crate) fn open_vault() -> Result<Vault, CliError> {
-    Vault::open_default().map_err(|e| vault_error(&e))
+pub(crate) async fn open_vault() -> Result<Vault, CliError> {
+    Vault::open_default().await.map_err(|e| vault_error(&e))
 }
 
 /// Reads a token from a hidden prompt (terminal) or all of standard input (pipe).
@@ -110,18 +110,30 @@ fn read_token() -> Result<SecretString, CliError> {
 }
 
 pub(crate) fn run(command: CredentialsCommand) -> Result<(), CliError> {
+    crate::runtime()?.block_on(run_async(command))
+}
+
+async fn run_async(command: CredentialsCommand) -> Result<(), CliError> {
     match command {
         CredentialsCommand::Add { name, workspace } => {
-            let mut vault = open_vault()?;
+            let mut vault = open_vault().await?;
             let token = read_token()?;
-            let info = vault.add(&workspace, &name, &token).map_err(|e| vault_error(&e))?;
+            let info = vault
+                .add(&workspace, &name, &token)
+                .await
+                .map_err(|e| vault_error(&e))?;
+            vault.close().await;
             print_lines(&[format!(
                 "saved credential `{}` ({}) in workspace `{}`",
                 info.name, info.kind, info.workspace
             )])
         }
         CredentialsCommand::List { json, workspace } => {
-            let list = open_vault()?.list(&workspace).map_err(|e| vault_error(&e))?;
+            let list = open_vault()
+                .await?
+                .list(&workspace)
+                .await
+                .map_err(|e| vault_error(&e))?;
             if json {
                 let entries: Vec<_> = list
                     .iter()
@@ -146,30 +158,38 @@ pub(crate) fn run(command: CredentialsCommand) -> Result<(), CliError> {
             print_lines(&lines)
         }
         CredentialsCommand::Remove { name, workspace } => {
-            open_vault()?.remove(&workspace, &name).map_err(|e| vault_error(&e))?;
+            let mut vault = open_vault().await?;
+            vault.remove(&workspace, &name).await.map_err(|e| vault_error(&e))?;
+            vault.close().await;
             print_lines(&[format!("removed credential `{name}`")])
         }
         CredentialsCommand::Rotate { name, workspace } => {
-            let mut vault = open_vault()?;
+            let mut vault = open_vault().await?;
             let token = read_token()?;
             vault
                 .replace_token(&workspace, &name, &token)
+                .await
                 .map_err(|e| vault_error(&e))?;
+            vault.close().await;
             print_lines(&[format!("replaced the token of `{name}`")])
         }
-        CredentialsCommand::RotateKey => rotate_key(),
+        CredentialsCommand::RotateKey => rotate_key().await,
         CredentialsCommand::Test {
             name,
             store_hash,
             workspace,
         } => {
-            let token = open_vault()?.token(&workspace, &name).map_err(|e| vault_error(&e))?;
-            crate::store_check::check(&store_hash, &token)
+            let token = open_vault()
+                .await?
+                .token(&workspace, &name)
+                .await
+                .map_err(|e| vault_error(&e))?;
+            crate::store_check::check(&store_hash, &token).await
         }
     }
 }
 
-fn rotate_key() -> Result<(), CliError> {
+async fn rotate_key() -> Result<(), CliError> {
     let from_env = std::env::var(MASTER_KEY_ENV).is_ok_and(|v| !v.trim().is_empty());
     let new_key = if from_env {
         let text = std::env::var(NEW_MASTER_KEY_ENV).map_err(|_| {
@@ -182,8 +202,9 @@ fn rotate_key() -> Result<(), CliError> {
     } else {
         MasterKey::generate().map_err(|e| vault_error(&e))?
     };
-    let mut vault = open_vault()?;
-    let count = vault.rotate_master_key(new_key).map_err(|e| vault_error(&e))?;
+    let mut vault = open_vault().await?;
+    let count = vault.rotate_master_key(new_key).await.map_err(|e| vault_error(&e))?;
+    vault.close().await;
     let mut lines = vec![format!("re-encrypted {count} credential(s) under the new master key")];
     if from_env {
         lines.push(format!(

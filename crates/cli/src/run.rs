@@ -136,14 +136,18 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     let executor = crate::progress::attach(Executor::new(&config).map_err(|e| exec_error(&e))?);
     let runtime = crate::runtime()?;
     let stats = Stats::default();
-    let output = match &step.credential {
-        CredentialSource::Named(_) => {
-            let vault = crate::credentials::open_vault()?;
-            let store = crate::vault::VaultCredentials::new(vault, &args.workspace);
-            runtime.block_on(executor.execute(&step, &outputs, &store, &stats))
+    let output = runtime.block_on(async {
+        match &step.credential {
+            CredentialSource::Named(_) => {
+                let vault = crate::credentials::open_vault().await?;
+                let store = crate::vault::VaultCredentials::new(vault, &args.workspace);
+                Ok(executor.execute(&step, &outputs, &store, &stats).await)
+            }
+            CredentialSource::Token(_) => {
+                Ok::<_, CliError>(executor.execute(&step, &outputs, &NoCredentials, &stats).await)
+            }
         }
-        CredentialSource::Token(_) => runtime.block_on(executor.execute(&step, &outputs, &NoCredentials, &stats)),
-    };
+    })?;
     let output = output.map_err(|e| exec_error(&e))?;
     crate::progress::summary(&output, &stats.snapshot());
     crate::output::print_json(&output)

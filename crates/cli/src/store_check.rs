@@ -18,7 +18,7 @@ fn transport_error(e: &bigcommerce_api::Error) -> CliError {
     CliError::new(e.code(), e.to_string())
 }
 
-pub(crate) fn check(store_hash: &str, token: &SecretString) -> Result<(), CliError> {
+pub(crate) async fn check(store_hash: &str, token: &SecretString) -> Result<(), CliError> {
     let hash = StoreHash::new(store_hash).map_err(|e| transport_error(&e))?;
     let config = TransportConfig::from_env().map_err(|e| transport_error(&e))?;
     let transport = Transport::new(&config).map_err(|e| transport_error(&e))?;
@@ -26,9 +26,9 @@ pub(crate) fn check(store_hash: &str, token: &SecretString) -> Result<(), CliErr
     let request = store.request(reqwest::Method::GET, store.url(ApiVersion::V2, "/store", None), None);
     let stats = Stats::default();
     let call = Call::new(&stats, config.step_deadline);
-    let runtime = crate::runtime()?;
-    let answer = runtime
-        .block_on(store.send(request, &call))
+    let answer = store
+        .send(request, &call)
+        .await
         .map_err(|e| exec_error(&ExecError::from_send_error(e, "credentials_test")))?;
     match answer.status {
         200..=299 => {

@@ -113,7 +113,7 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
         let result = if sandbox {
             plan.run(&executor, &NoCredentials, &target, on_output).await
         } else {
-            let vault = crate::credentials::open_vault()?;
+            let vault = crate::credentials::open_vault().await?;
             let store = crate::vault::VaultCredentials::new(vault, &workspace);
             plan.run(&executor, &store, &target, on_output).await
         };

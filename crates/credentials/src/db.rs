@@ -1,10 +1,13 @@
 //! The database: an embedded SQLite file (`vault.db`, WAL mode, created with mode 0600)
-//! holding the sealed records and the id of the key they are sealed with.
+//! holding the sealed records and the id of the key they are sealed with, through sqlx,
+//! the workspace's one SQLite layer.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::str::FromStr;
+use std::time::Duration;
 
-use rusqlite::Connection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Row};
 
 use crate::{APPLICATION_ID, VaultError};
 
@@ -21,16 +24,22 @@ fn create_private_file(path: &Path) -> Result<(), VaultError> {
         .map_err(|e| VaultError::Io(format!("cannot create the vault database {}: {e}", path.display())))
 }
 
-/// Whether SQLite answered "busy" or "locked" (another process holds the lock).
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(err, _) if matches!(err.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+/// Whether an error says the file is not a usable database (damaged, or something else).
+fn is_damage(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with their extended codes.
+            let primary = code.parse::<i64>().map(|c| c & 0xff).unwrap_or(-1);
+            primary == 11 || primary == 26 || db.message().contains("not a database")
+        }
+        _ => false,
+    }
 }
 
 /// A database error as the vault reports it: damage is `Corrupt`, the rest is `Database`.
-pub(crate) fn classify(db_path: &Path, e: rusqlite::Error) -> VaultError {
-    let damaged = matches!(&e, rusqlite::Error::SqliteFailure(err, _)
-        if matches!(err.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase));
-    if damaged {
+pub(crate) fn classify(db_path: &Path, e: sqlx::Error) -> VaultError {
+    if is_damage(&e) {
         VaultError::Corrupt {
             path: db_path.display().to_string(),
             reason: e.to_string(),
@@ -40,60 +49,66 @@ pub(crate) fn classify(db_path: &Path, e: rusqlite::Error) -> VaultError {
     }
 }
 
-/// Opens the database in WAL mode and creates the schema. Two processes doing this at
-/// once can get "busy" even with a busy timeout (SQLite refuses to wait where waiting
-/// could deadlock, as when switching to WAL), so initialisation is retried for a while.
-pub(crate) fn open_connection(db_path: &Path) -> Result<Connection, VaultError> {
-    let deadline = Instant::now() + Duration::from_secs(15);
+/// Whether SQLite answered "busy" or "locked" (another process holds the lock).
+fn is_busy(e: &VaultError) -> bool {
+    matches!(e, VaultError::Database(text) if text.contains("database is locked") || text.contains("database is busy") || text.contains("(code: 5)") || text.contains("(code: 6)"))
+}
+
+/// Opens the database and creates the schema. Two processes doing this at once can get
+/// "busy" even with a busy timeout (SQLite refuses to wait where waiting could deadlock,
+/// as when switching to WAL), so opening is retried for a while.
+pub(crate) async fn open(db_path: &Path) -> Result<SqlitePool, VaultError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let mut pause = Duration::from_millis(5);
     loop {
-        match initialise(db_path) {
-            Ok(conn) => return Ok(conn),
-            Err(Init::Sqlite(e)) if is_busy(&e) && Instant::now() < deadline => {
-                std::thread::sleep(pause);
+        match open_once(db_path).await {
+            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(200));
             }
-            Err(Init::Sqlite(e)) => return Err(classify(db_path, e)),
-            Err(Init::Vault(e)) => return Err(e),
+            other => return other,
         }
     }
 }
 
-enum Init {
-    Sqlite(rusqlite::Error),
-    Vault(VaultError),
-}
-
-impl From<rusqlite::Error> for Init {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Sqlite(e)
-    }
-}
-
-fn initialise(db_path: &Path) -> Result<Connection, Init> {
-    create_private_file(db_path).map_err(Init::Vault)?;
-    let conn = Connection::open(db_path)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Init::Vault(VaultError::Database(format!(
-            "could not switch {} to WAL mode",
-            db_path.display()
-        ))));
-    }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
-    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+/// Opens the database in WAL mode (one writer at a time, waiting up to ten seconds for
+/// another) and creates the schema.
+async fn open_once(db_path: &Path) -> Result<SqlitePool, VaultError> {
+    create_private_file(db_path)?;
+    let url = format!("sqlite://{}", db_path.display());
+    let options = SqliteConnectOptions::from_str(&url)
+        .map_err(|e| classify(db_path, e))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .map_err(|e| classify(db_path, e))?;
+    let app_id: i64 = sqlx::query("PRAGMA application_id")
+        .fetch_one(&pool)
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| classify(db_path, e))?;
+    let tables: i64 = sqlx::query("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&pool)
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| classify(db_path, e))?;
     if app_id != APPLICATION_ID && tables > 0 {
-        return Err(Init::Vault(VaultError::Corrupt {
+        return Err(VaultError::Corrupt {
             path: db_path.display().to_string(),
             reason: "not a Syncaut vault".into(),
-        }));
+        });
     }
-    conn.execute_batch(&format!(
-        "BEGIN IMMEDIATE;
-         PRAGMA application_id = {APPLICATION_ID};
-         CREATE TABLE IF NOT EXISTS credentials (
+    let mut tx = pool.begin().await.map_err(|e| classify(db_path, e))?;
+    for statement in [
+        format!("PRAGMA application_id = {APPLICATION_ID}"),
+        "CREATE TABLE IF NOT EXISTS credentials (
              id TEXT PRIMARY KEY,
              workspace TEXT NOT NULL,
              name TEXT NOT NULL,
@@ -104,14 +119,17 @@ fn initialise(db_path: &Path) -> Result<Connection, Init> {
              created_at TEXT NOT NULL,
              updated_at TEXT NOT NULL,
              UNIQUE (workspace, name)
-         );
-         CREATE TABLE IF NOT EXISTS meta (
-             key TEXT PRIMARY KEY,
-             value TEXT NOT NULL
-         );
-         INSERT OR IGNORE INTO meta (key, value)
-             SELECT 'key_id', key_id FROM credentials LIMIT 1;
-         COMMIT;"
-    ))?;
-    Ok(conn)
+         )"
+        .to_owned(),
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)".to_owned(),
+        "INSERT OR IGNORE INTO meta (key, value) SELECT 'key_id', key_id FROM credentials LIMIT 1".to_owned(),
+    ] {
+        // The statements are this module's own constants, not input.
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| classify(db_path, e))?;
+    }
+    tx.commit().await.map_err(|e| classify(db_path, e))?;
+    Ok(pool)
 }

@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::VaultError;
 
@@ -20,7 +20,7 @@ pub(crate) struct VaultLock {
 }
 
 /// Takes the data directory's lock, waiting up to a minute for another command.
-pub(crate) fn lock(dir: &Path) -> Result<VaultLock, VaultError> {
+pub(crate) async fn lock(dir: &Path) -> Result<VaultLock, VaultError> {
     let path = dir.join(LOCK_FILE);
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
@@ -29,13 +29,13 @@ pub(crate) fn lock(dir: &Path) -> Result<VaultLock, VaultError> {
     let file = options
         .open(&path)
         .map_err(|e| VaultError::Io(format!("cannot open the lock file {}: {e}", path.display())))?;
-    let deadline = Instant::now() + WAIT;
+    let deadline = tokio::time::Instant::now() + WAIT;
     let mut pause = Duration::from_millis(2);
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(VaultLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(pause);
+            Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err(std::fs::TryLockError::WouldBlock) => return Err(VaultError::Busy(dir.display().to_string())),

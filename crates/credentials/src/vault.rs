@@ -6,10 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::{ExposeSecret, SecretString};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Row, SqliteConnection};
 
-use crate::db::{classify, open_connection};
+use crate::db::classify;
 use crate::key::{check_private, load_or_create, pending_keys, pending_path, read_key_file, write_private};
 use crate::lock::{VaultLock, lock};
 use crate::seal::{associated_data, open, seal};
@@ -32,9 +33,10 @@ pub struct CredentialInfo {
     pub updated_at: String,
 }
 
-/// The credential vault.
+/// The credential vault. Cheap to clone: a pool of connections to the database.
+#[derive(Clone)]
 pub struct Vault {
-    conn: Connection,
+    pool: SqlitePool,
     key: MasterKey,
     dir: PathBuf,
     db_path: PathBuf,
@@ -93,18 +95,23 @@ struct SealedRow {
     ciphertext: Vec<u8>,
 }
 
-const SEALED_COLUMNS: &str = "id, workspace, name, kind, key_id, nonce, ciphertext";
+/// The columns [`SealedRow::from_row`] reads, in its order.
+macro_rules! sealed_columns {
+    () => {
+        "id, workspace, name, kind, key_id, nonce, ciphertext"
+    };
+}
 
 impl SealedRow {
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    fn from_row(r: &SqliteRow) -> sqlx::Result<Self> {
         Ok(Self {
-            id: r.get(0)?,
-            workspace: r.get(1)?,
-            name: r.get(2)?,
-            kind: r.get(3)?,
-            key_id: r.get(4)?,
-            nonce: r.get(5)?,
-            ciphertext: r.get(6)?,
+            id: r.try_get(0)?,
+            workspace: r.try_get(1)?,
+            name: r.try_get(2)?,
+            kind: r.try_get(3)?,
+            key_id: r.try_get(4)?,
+            nonce: r.try_get(5)?,
+            ciphertext: r.try_get(6)?,
         })
     }
 
@@ -130,9 +137,10 @@ fn private_dir(dir: &Path) -> Result<(), VaultError> {
 }
 
 /// The id of the key the database's records are sealed with, if it has any.
-fn stored_key_id(conn: &Connection, db_path: &Path) -> Result<Option<String>, VaultError> {
-    conn.query_row("SELECT value FROM meta WHERE key = 'key_id'", [], |r| r.get(0))
-        .optional()
+async fn stored_key_id(pool: &SqlitePool, db_path: &Path) -> Result<Option<String>, VaultError> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_id'")
+        .fetch_optional(pool)
+        .await
         .map_err(|e| classify(db_path, e))
 }
 
@@ -140,12 +148,12 @@ fn stored_key_id(conn: &Connection, db_path: &Path) -> Result<Option<String>, Va
 /// the new key, it is moved into place; if not, the rotation never committed and the new
 /// key is dropped. Runs under the lock; when the database cannot say which key it uses,
 /// nothing is deleted.
-fn finish_interrupted_rotations(key_path: &Path, conn: &Connection, db_path: &Path) -> Result<(), VaultError> {
+async fn finish_interrupted_rotations(key_path: &Path, pool: &SqlitePool, db_path: &Path) -> Result<(), VaultError> {
     let pending = pending_keys(key_path)?;
     if pending.is_empty() {
         return Ok(());
     }
-    let stored = stored_key_id(conn, db_path)?;
+    let stored = stored_key_id(pool, db_path).await?;
     for path in pending {
         let Some(new_key) = read_key_file(&path)? else { continue };
         let result = if stored.as_deref() == Some(new_key.id().as_str()) {
@@ -165,20 +173,20 @@ fn finish_interrupted_rotations(key_path: &Path, conn: &Connection, db_path: &Pa
 
 impl Vault {
     /// Opens (creating if needed) the vault in `data_dir` with the given key source.
-    pub fn open(data_dir: &Path, source: KeySource) -> Result<Self, VaultError> {
+    pub async fn open(data_dir: &Path, source: KeySource) -> Result<Self, VaultError> {
         private_dir(data_dir)?;
         let db_path = data_dir.join(DB_FILE);
-        let _lock = lock(data_dir)?;
-        let conn = open_connection(&db_path)?;
+        let _lock = lock(data_dir).await?;
+        let pool = crate::db::open(&db_path).await?;
         let key = match &source {
             KeySource::Key(key) => key.clone(),
             KeySource::File(path) => {
-                finish_interrupted_rotations(path, &conn, &db_path)?;
+                finish_interrupted_rotations(path, &pool, &db_path).await?;
                 load_or_create(path)?
             }
         };
         Ok(Self {
-            conn,
+            pool,
             key,
             dir: data_dir.to_owned(),
             db_path,
@@ -187,10 +195,10 @@ impl Vault {
     }
 
     /// Opens the vault in [`crate::default_data_dir`] with the key from the environment.
-    pub fn open_default() -> Result<Self, VaultError> {
+    pub async fn open_default() -> Result<Self, VaultError> {
         let dir = crate::default_data_dir();
         let source = KeySource::from_env(&dir)?;
-        Self::open(&dir, source)
+        Self::open(&dir, source).await
     }
 
     /// The database file.
@@ -198,7 +206,7 @@ impl Vault {
         &self.db_path
     }
 
-    fn db_error(&self, e: rusqlite::Error) -> VaultError {
+    fn db_error(&self, e: sqlx::Error) -> VaultError {
         classify(&self.db_path, e)
     }
 
@@ -212,9 +220,9 @@ impl Vault {
 
     /// Takes the lock for a write, and makes sure the key in hand is the one the database
     /// uses (reading the key file again after another process rotated it).
-    fn lock_for_write(&mut self) -> Result<VaultLock, VaultError> {
-        let held = lock(&self.dir)?;
-        let Some(stored) = stored_key_id(&self.conn, &self.db_path)? else {
+    async fn lock_for_write(&mut self) -> Result<VaultLock, VaultError> {
+        let held = lock(&self.dir).await?;
+        let Some(stored) = stored_key_id(&self.pool, &self.db_path).await? else {
             return Ok(held);
         };
         if stored == self.key.id() {
@@ -231,42 +239,47 @@ impl Vault {
     }
 
     /// Saves a new credential. The name must be free in the workspace.
-    pub fn add(&mut self, workspace: &str, name: &str, token: &SecretString) -> Result<CredentialInfo, VaultError> {
+    pub async fn add(
+        &mut self,
+        workspace: &str,
+        name: &str,
+        token: &SecretString,
+    ) -> Result<CredentialInfo, VaultError> {
         check_name(name)?;
         check_name(workspace)?;
         check_token(token)?;
-        let _lock = self.lock_for_write()?;
+        let _lock = self.lock_for_write().await?;
         let id = random_id()?;
         let sealed = seal(&self.key, &associated_data(&id, workspace, BIGCOMMERCE), token)?;
         let at = now();
-        let tx = self.conn.transaction().map_err(|e| classify(&self.db_path, e))?;
-        let inserted = tx.execute(
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let inserted = sqlx::query(
             "INSERT INTO credentials (id, workspace, name, kind, key_id, nonce, ciphertext, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            params![
-                id,
-                workspace,
-                name,
-                BIGCOMMERCE,
-                self.key.id(),
-                sealed.nonce,
-                sealed.ciphertext,
-                at
-            ],
-        );
+        )
+        .bind(&id)
+        .bind(workspace)
+        .bind(name)
+        .bind(BIGCOMMERCE)
+        .bind(self.key.id())
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await;
         match inserted {
             Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 return Err(VaultError::AlreadyExists(name.into()));
             }
-            Err(e) => return Err(classify(&self.db_path, e)),
+            Err(e) => return Err(self.db_error(e)),
         }
-        tx.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?1)",
-            params![self.key.id()],
-        )
-        .and_then(|_| tx.commit())
-        .map_err(|e| classify(&self.db_path, e))?;
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?1)")
+            .bind(self.key.id())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))?;
         Ok(CredentialInfo {
             id,
             workspace: workspace.into(),
@@ -278,36 +291,39 @@ impl Vault {
     }
 
     /// Every credential of a workspace, by name. No tokens.
-    pub fn list(&self, workspace: &str) -> Result<Vec<CredentialInfo>, VaultError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT id, workspace, name, kind, created_at, updated_at FROM credentials WHERE workspace = ?1 ORDER BY name")
-            .map_err(|e| self.db_error(e))?;
-        let rows = statement
-            .query_map(params![workspace], |r| {
+    pub async fn list(&self, workspace: &str) -> Result<Vec<CredentialInfo>, VaultError> {
+        let rows = sqlx::query(
+            "SELECT id, workspace, name, kind, created_at, updated_at FROM credentials WHERE workspace = ?1 ORDER BY name",
+        )
+        .bind(workspace)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        rows.iter()
+            .map(|r| {
                 Ok(CredentialInfo {
-                    id: r.get(0)?,
-                    workspace: r.get(1)?,
-                    name: r.get(2)?,
-                    kind: r.get(3)?,
-                    created_at: r.get(4)?,
-                    updated_at: r.get(5)?,
+                    id: r.try_get(0)?,
+                    workspace: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    kind: r.try_get(3)?,
+                    created_at: r.try_get(4)?,
+                    updated_at: r.try_get(5)?,
                 })
             })
-            .map_err(|e| self.db_error(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.db_error(e))
+            .collect::<sqlx::Result<Vec<_>>>()
+            .map_err(|e| self.db_error(e))
     }
 
     /// Deletes a credential.
-    pub fn remove(&mut self, workspace: &str, name: &str) -> Result<(), VaultError> {
-        let _lock = lock(&self.dir)?;
-        let deleted = self
-            .conn
-            .execute(
-                "DELETE FROM credentials WHERE workspace = ?1 AND name = ?2",
-                params![workspace, name],
-            )
-            .map_err(|e| self.db_error(e))?;
+    pub async fn remove(&mut self, workspace: &str, name: &str) -> Result<(), VaultError> {
+        let _lock = lock(&self.dir).await?;
+        let deleted = sqlx::query("DELETE FROM credentials WHERE workspace = ?1 AND name = ?2")
+            .bind(workspace)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?
+            .rows_affected();
         if deleted == 0 {
             return Err(VaultError::NotFound {
                 name: name.into(),
@@ -318,28 +334,32 @@ impl Vault {
     }
 
     /// Replaces a credential's token (after the API account was regenerated).
-    pub fn replace_token(
+    pub async fn replace_token(
         &mut self,
         workspace: &str,
         name: &str,
         token: &SecretString,
     ) -> Result<CredentialInfo, VaultError> {
         check_token(token)?;
-        let _lock = self.lock_for_write()?;
-        let info = self.info(workspace, name)?;
+        let _lock = self.lock_for_write().await?;
+        let info = self.info(workspace, name).await?;
         let sealed = seal(&self.key, &associated_data(&info.id, workspace, &info.kind), token)?;
         let at = now();
-        self.conn
-            .execute(
-                "UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3, updated_at = ?4 WHERE id = ?5",
-                params![self.key.id(), sealed.nonce, sealed.ciphertext, at, info.id],
-            )
+        sqlx::query("UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3, updated_at = ?4 WHERE id = ?5")
+            .bind(self.key.id())
+            .bind(&sealed.nonce)
+            .bind(&sealed.ciphertext)
+            .bind(&at)
+            .bind(&info.id)
+            .execute(&self.pool)
+            .await
             .map_err(|e| self.db_error(e))?;
         Ok(CredentialInfo { updated_at: at, ..info })
     }
 
-    fn info(&self, workspace: &str, name: &str) -> Result<CredentialInfo, VaultError> {
-        self.list(workspace)?
+    async fn info(&self, workspace: &str, name: &str) -> Result<CredentialInfo, VaultError> {
+        self.list(workspace)
+            .await?
             .into_iter()
             .find(|c| c.name == name)
             .ok_or_else(|| VaultError::NotFound {
@@ -349,20 +369,22 @@ impl Vault {
     }
 
     /// The token of a credential, decrypted.
-    pub fn token(&self, workspace: &str, name: &str) -> Result<SecretString, VaultError> {
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {SEALED_COLUMNS} FROM credentials WHERE workspace = ?1 AND name = ?2"),
-                params![workspace, name],
-                SealedRow::from_row,
-            )
-            .optional()
-            .map_err(|e| self.db_error(e))?
-            .ok_or_else(|| VaultError::NotFound {
-                name: name.into(),
-                workspace: workspace.into(),
-            })?;
+    pub async fn token(&self, workspace: &str, name: &str) -> Result<SecretString, VaultError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            sealed_columns!(),
+            " FROM credentials WHERE workspace = ?1 AND name = ?2"
+        ))
+        .bind(workspace)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .and_then(|row| row.as_ref().map(SealedRow::from_row).transpose())
+        .map_err(|e| self.db_error(e))?
+        .ok_or_else(|| VaultError::NotFound {
+            name: name.into(),
+            workspace: workspace.into(),
+        })?;
         if row.key_id == self.key.id() {
             return self.unseal(&self.key, &row);
         }
@@ -384,18 +406,13 @@ impl Vault {
     /// there were. With a key file, the new key is written beside the old one under a
     /// fresh name first and moved into place after the commit, so an interruption loses
     /// nothing (the next open finishes the move). The whole rotation holds the lock.
-    pub fn rotate_master_key(&mut self, new_key: MasterKey) -> Result<usize, VaultError> {
-        let _lock = self.lock_for_write()?;
-        let rows: Vec<SealedRow> = {
-            let mut statement = self
-                .conn
-                .prepare(&format!("SELECT {SEALED_COLUMNS} FROM credentials"))
-                .map_err(|e| self.db_error(e))?;
-            let mapped = statement
-                .query_map([], SealedRow::from_row)
-                .map_err(|e| self.db_error(e))?;
-            mapped.collect::<Result<_, _>>().map_err(|e| self.db_error(e))?
-        };
+    pub async fn rotate_master_key(&mut self, new_key: MasterKey) -> Result<usize, VaultError> {
+        let _lock = self.lock_for_write().await?;
+        let rows: Vec<SealedRow> = sqlx::query(concat!("SELECT ", sealed_columns!(), " FROM credentials"))
+            .fetch_all(&self.pool)
+            .await
+            .and_then(|rows| rows.iter().map(SealedRow::from_row).collect())
+            .map_err(|e| self.db_error(e))?;
         // Unseal everything first: a wrong key or a damaged record stops the rotation
         // before anything is written.
         let tokens = rows
@@ -415,21 +432,19 @@ impl Vault {
         if let Some(pending) = &pending {
             write_private(pending, &new_key)?;
         }
-        let tx = self.conn.transaction().map_err(|e| classify(&self.db_path, e))?;
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
         for (row, token) in rows.iter().zip(&tokens) {
             let sealed = seal(&new_key, &row.associated_data(), token)?;
-            tx.execute(
-                "UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3 WHERE id = ?4",
-                params![new_key.id(), sealed.nonce, sealed.ciphertext, row.id],
-            )
-            .map_err(|e| classify(&self.db_path, e))?;
+            reseal(&mut tx, &new_key, &sealed, &row.id)
+                .await
+                .map_err(|e| classify(&self.db_path, e))?;
         }
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('key_id', ?1)",
-            params![new_key.id()],
-        )
-        .and_then(|_| tx.commit())
-        .map_err(|e| classify(&self.db_path, e))?;
+        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_id', ?1)")
+            .bind(new_key.id())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| classify(&self.db_path, e))?;
+        tx.commit().await.map_err(|e| classify(&self.db_path, e))?;
         if let (Some(pending), Some(path)) = (&pending, &key_file) {
             std::fs::rename(pending, path)
                 .map_err(|e| VaultError::Io(format!("cannot move {} into place: {e}", pending.display())))?;
@@ -441,8 +456,30 @@ impl Vault {
         Ok(rows.len())
     }
 
+    /// Closes the database (waiting for its connections to finish).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// The key id the vault seals with (a public fingerprint).
     pub fn key_id(&self) -> String {
         self.key.id()
     }
+}
+
+/// Writes one record's new seal inside a rotation's transaction.
+async fn reseal(
+    conn: &mut SqliteConnection,
+    key: &MasterKey,
+    sealed: &crate::seal::Sealed,
+    id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3 WHERE id = ?4")
+        .bind(key.id())
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(drop)
 }

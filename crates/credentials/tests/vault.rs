@@ -5,9 +5,91 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
-use syncaut_credentials::{DB_FILE, DEFAULT_WORKSPACE, KEY_FILE, KeySource, MasterKey, Vault};
+use syncaut_credentials::{
+    CredentialInfo, DB_FILE, DEFAULT_WORKSPACE, KEY_FILE, KeySource, MasterKey, Vault, VaultError,
+};
+
+/// The vault driven synchronously, on a runtime of its own, as these tests read best
+/// (several run it from plain threads and child processes).
+struct Opened {
+    runtime: tokio::runtime::Runtime,
+    vault: Vault,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.vault.fmt(f)
+    }
+}
+
+/// Closes the database before the runtime goes, so that no connection outlives the test
+/// step that opened it (a closing connection still writes to the file).
+impl Drop for Opened {
+    fn drop(&mut self) {
+        self.runtime.block_on(self.vault.close());
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn open(dir: &Path, source: KeySource) -> Result<Opened, VaultError> {
+    let runtime = runtime();
+    let vault = runtime.block_on(Vault::open(dir, source))?;
+    Ok(Opened { runtime, vault })
+}
+
+impl Opened {
+    fn add(&mut self, workspace: &str, name: &str, token: &SecretString) -> Result<CredentialInfo, VaultError> {
+        self.runtime.block_on(self.vault.add(workspace, name, token))
+    }
+    fn list(&self, workspace: &str) -> Result<Vec<CredentialInfo>, VaultError> {
+        self.runtime.block_on(self.vault.list(workspace))
+    }
+    fn remove(&mut self, workspace: &str, name: &str) -> Result<(), VaultError> {
+        self.runtime.block_on(self.vault.remove(workspace, name))
+    }
+    fn replace_token(
+        &mut self,
+        workspace: &str,
+        name: &str,
+        token: &SecretString,
+    ) -> Result<CredentialInfo, VaultError> {
+        self.runtime.block_on(self.vault.replace_token(workspace, name, token))
+    }
+    fn token(&self, workspace: &str, name: &str) -> Result<SecretString, VaultError> {
+        self.runtime.block_on(self.vault.token(workspace, name))
+    }
+    fn rotate_master_key(&mut self, key: MasterKey) -> Result<usize, VaultError> {
+        self.runtime.block_on(self.vault.rotate_master_key(key))
+    }
+    fn key_id(&self) -> String {
+        self.vault.key_id()
+    }
+}
+
+/// Runs SQL on a database file directly (to damage or inspect it), binding `blob` if
+/// given; returns the first column of the first row when the statement selects one.
+fn sql(path: &Path, statement: &'static str, blob: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    use sqlx::Row;
+    runtime().block_on(async {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let mut query = sqlx::query(statement);
+        if let Some(blob) = blob {
+            query = query.bind(blob);
+        }
+        let row = query.fetch_optional(&pool).await.unwrap();
+        let value = row.and_then(|r| r.try_get::<Vec<u8>, _>(0).ok());
+        pool.close().await;
+        value
+    })
+}
 
 const SENTINEL: &str = "SENTINEL-vault-token-8c1d2f";
 
@@ -48,7 +130,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 fn tokens_round_trip_and_never_sit_in_the_database_files() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     let info = vault
         .add(DEFAULT_WORKSPACE, "Client Store — BigCommerce", &token(SENTINEL))
         .unwrap();
@@ -81,7 +163,7 @@ fn tokens_round_trip_and_never_sit_in_the_database_files() {
 #[test]
 fn names_are_unique_per_workspace_and_removal_is_final() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "shop", &token("a")).unwrap();
     assert_eq!(
         vault.add("default", "shop", &token("b")).unwrap_err().code(),
@@ -109,7 +191,7 @@ fn names_are_unique_per_workspace_and_removal_is_final() {
 #[test]
 fn replacing_a_token_keeps_the_record() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     let before = vault.add("default", "shop", &token("old")).unwrap();
     let after = vault.replace_token("default", "shop", &token("new")).unwrap();
     assert_eq!(before.id, after.id);
@@ -119,11 +201,11 @@ fn replacing_a_token_keeps_the_record() {
 #[test]
 fn a_wrong_master_key_is_refused_clearly() {
     let dir = private_dir();
-    Vault::open(dir.path(), file_key(dir.path()))
+    open(dir.path(), file_key(dir.path()))
         .unwrap()
         .add("default", "shop", &token(SENTINEL))
         .unwrap();
-    let other = Vault::open(dir.path(), KeySource::Key(MasterKey::generate().unwrap())).unwrap();
+    let other = open(dir.path(), KeySource::Key(MasterKey::generate().unwrap())).unwrap();
     let err = other.token("default", "shop").unwrap_err();
     assert_eq!(err.code(), "wrong_master_key");
     assert!(
@@ -136,24 +218,25 @@ fn a_wrong_master_key_is_refused_clearly() {
 #[test]
 fn tampered_or_moved_ciphertext_is_rejected() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     vault.add("default", "b", &token("token-b")).unwrap();
-    let db = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    let db = dir.path().join(DB_FILE);
     // Move a's sealed token onto b: the associated data (b's id) no longer matches.
-    db.execute(
+    sql(
+        &db,
         "UPDATE credentials SET nonce = (SELECT nonce FROM credentials WHERE name = 'a'), ciphertext = (SELECT ciphertext FROM credentials WHERE name = 'a') WHERE name = 'b'",
-        [],
-    )
-    .unwrap();
+        None,
+    );
     assert_eq!(vault.token("default", "b").unwrap_err().code(), "credential_tampered");
     // Flip one bit of a's ciphertext.
-    let mut sealed: Vec<u8> = db
-        .query_row("SELECT ciphertext FROM credentials WHERE name = 'a'", [], |r| r.get(0))
-        .unwrap();
+    let mut sealed = sql(&db, "SELECT ciphertext FROM credentials WHERE name = 'a'", None).unwrap();
     sealed[0] ^= 1;
-    db.execute("UPDATE credentials SET ciphertext = ?1 WHERE name = 'a'", [sealed])
-        .unwrap();
+    sql(
+        &db,
+        "UPDATE credentials SET ciphertext = ?1 WHERE name = 'a'",
+        Some(sealed),
+    );
     let err = vault.token("default", "a").unwrap_err();
     assert_eq!(err.code(), "credential_tampered");
     assert!(err.to_string().contains("failed its integrity check"));
@@ -167,18 +250,16 @@ fn a_corrupt_database_is_an_error_not_a_panic() {
         b"this is not a database, just forty-odd bytes of text....",
     )
     .unwrap();
-    let err = Vault::open(dir.path(), file_key(dir.path())).unwrap_err();
+    let err = open(dir.path(), file_key(dir.path())).unwrap_err();
     assert_eq!(err.code(), "vault_corrupt");
     assert!(
         err.to_string().contains("is damaged or is not a Syncaut vault"),
         "{err}"
     );
     let other = private_dir();
-    let db = Connection::open(other.path().join(DB_FILE)).unwrap();
-    db.execute_batch("CREATE TABLE unrelated (x INTEGER);").unwrap();
-    drop(db);
+    sql(&other.path().join(DB_FILE), "CREATE TABLE unrelated (x INTEGER)", None);
     assert_eq!(
-        Vault::open(other.path(), file_key(other.path())).unwrap_err().code(),
+        open(other.path(), file_key(other.path())).unwrap_err().code(),
         "vault_corrupt"
     );
 }
@@ -186,7 +267,7 @@ fn a_corrupt_database_is_an_error_not_a_panic() {
 #[test]
 fn rotating_the_master_key_reseals_everything() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     vault.add("other", "b", &token("token-b")).unwrap();
     let old_key = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
@@ -198,9 +279,9 @@ fn rotating_the_master_key_reseals_everything() {
         new_key.to_base64().as_str()
     );
     drop(vault);
-    let reopened = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let reopened = open(dir.path(), file_key(dir.path())).unwrap();
     assert_eq!(reopened.token("default", "a").unwrap().expose_secret(), "token-a");
-    let old = Vault::open(
+    let old = open(
         dir.path(),
         KeySource::Key(MasterKey::from_base64(&old_key, "old").unwrap()),
     )
@@ -217,7 +298,7 @@ fn child_adds_until_killed() {
         return;
     };
     let dir = Path::new(&dir);
-    let mut vault = Vault::open(dir, KeySource::File(dir.join(KEY_FILE))).unwrap();
+    let mut vault = open(dir, KeySource::File(dir.join(KEY_FILE))).unwrap();
     for i in 0.. {
         let name = format!("cred-{i}");
         vault.add("default", &name, &token(&format!("token-{i}"))).unwrap();
@@ -267,10 +348,9 @@ fn a_killed_writer_loses_nothing_it_committed() {
         committed.len()
     );
 
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
-    let db = Connection::open(dir.path().join(DB_FILE)).unwrap();
-    let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    let vault = open(dir.path(), file_key(dir.path())).unwrap();
+    let check = sql(&dir.path().join(DB_FILE), "PRAGMA integrity_check", None);
+    assert_eq!(check.as_deref(), Some(&b"ok"[..]));
     for name in &committed {
         let i = name.trim_start_matches("cred-");
         assert_eq!(
@@ -283,7 +363,7 @@ fn a_killed_writer_loses_nothing_it_committed() {
 
 /// Every credential the test added is there with its token.
 fn assert_all_readable(dir: &Path, count: usize) {
-    let vault = Vault::open(dir, file_key(dir)).unwrap();
+    let vault = open(dir, file_key(dir)).unwrap();
     for i in 0..count {
         let name = format!("c{i}");
         assert_eq!(
@@ -300,14 +380,14 @@ fn assert_all_readable(dir: &Path, count: usize) {
 fn concurrent_rotations_and_adds_lose_nothing() {
     let dir = private_dir();
     let path = dir.path().to_owned();
-    Vault::open(&path, file_key(&path)).unwrap();
+    open(&path, file_key(&path)).unwrap();
     let mut added = 0;
     for round in 0..120 {
         let rotators: Vec<_> = (0..2)
             .map(|_| {
                 let path = path.clone();
                 std::thread::spawn(move || {
-                    let mut vault = Vault::open(&path, file_key(&path)).unwrap();
+                    let mut vault = open(&path, file_key(&path)).unwrap();
                     vault.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
                 })
             })
@@ -315,7 +395,7 @@ fn concurrent_rotations_and_adds_lose_nothing() {
         let adder = {
             let path = path.clone();
             std::thread::spawn(move || {
-                let mut vault = Vault::open(&path, file_key(&path)).unwrap();
+                let mut vault = open(&path, file_key(&path)).unwrap();
                 vault
                     .add("default", &format!("c{round}"), &token(&format!("token-{round}")))
                     .unwrap();
@@ -334,12 +414,12 @@ fn concurrent_rotations_and_adds_lose_nothing() {
 #[test]
 fn an_add_after_another_commands_rotation_uses_the_new_key() {
     let dir = private_dir();
-    let mut waiting = Vault::open(dir.path(), file_key(dir.path())).unwrap();
-    let mut other = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut waiting = open(dir.path(), file_key(dir.path())).unwrap();
+    let mut other = open(dir.path(), file_key(dir.path())).unwrap();
     other.add("default", "first", &token("token-first")).unwrap();
     other.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
     waiting.add("default", "second", &token("token-second")).unwrap();
-    let reopened = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let reopened = open(dir.path(), file_key(dir.path())).unwrap();
     assert_eq!(
         reopened.token("default", "first").unwrap().expose_secret(),
         "token-first"
@@ -360,8 +440,8 @@ fn an_add_after_another_commands_rotation_uses_the_new_key() {
 fn an_add_with_a_stale_environment_key_is_refused() {
     let dir = private_dir();
     let old = MasterKey::generate().unwrap();
-    let mut stale = Vault::open(dir.path(), KeySource::Key(old.clone())).unwrap();
-    let mut rotating = Vault::open(dir.path(), KeySource::Key(old)).unwrap();
+    let mut stale = open(dir.path(), KeySource::Key(old.clone())).unwrap();
+    let mut rotating = open(dir.path(), KeySource::Key(old)).unwrap();
     rotating.add("default", "a", &token("token-a")).unwrap();
     rotating.rotate_master_key(MasterKey::generate().unwrap()).unwrap();
     assert_eq!(
@@ -384,7 +464,7 @@ fn pending_key_files(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn interrupted_rotations_are_finished_or_dropped_on_open() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     // Not committed: a stray new key beside the key file.
     let stray = dir.path().join("master.key.next-00aa");
@@ -399,12 +479,12 @@ fn interrupted_rotations_are_finished_or_dropped_on_open() {
         std::fs::set_permissions(&stray, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     drop(vault);
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let vault = open(dir.path(), file_key(dir.path())).unwrap();
     assert!(pending_key_files(dir.path()).is_empty());
     assert_eq!(vault.token("default", "a").unwrap().expose_secret(), "token-a");
     // Committed: the records use the new key, which only the pending file holds.
     let new_key = MasterKey::generate().unwrap();
-    let mut env_vault = Vault::open(
+    let mut env_vault = open(
         dir.path(),
         KeySource::Key(
             MasterKey::from_base64(&std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(), "k").unwrap(),
@@ -419,7 +499,7 @@ fn interrupted_rotations_are_finished_or_dropped_on_open() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let vault = open(dir.path(), file_key(dir.path())).unwrap();
     assert!(pending_key_files(dir.path()).is_empty());
     assert_eq!(vault.token("default", "a").unwrap().expose_secret(), "token-a");
     assert_eq!(vault.key_id(), new_key.id());
@@ -430,7 +510,7 @@ fn interrupted_rotations_are_finished_or_dropped_on_open() {
 #[test]
 fn recovery_never_deletes_a_pending_key_it_cannot_check() {
     let dir = private_dir();
-    Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    open(dir.path(), file_key(dir.path())).unwrap();
     let pending = dir.path().join("master.key.next-00cc");
     std::fs::write(
         &pending,
@@ -449,7 +529,7 @@ fn recovery_never_deletes_a_pending_key_it_cannot_check() {
     .unwrap();
     let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}-wal")));
     let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}-shm")));
-    assert!(Vault::open(dir.path(), file_key(dir.path())).is_err());
+    assert!(open(dir.path(), file_key(dir.path())).is_err());
     assert!(pending.exists(), "the pending key must survive");
 }
 
@@ -458,7 +538,7 @@ fn recovery_never_deletes_a_pending_key_it_cannot_check() {
 fn files_are_private_and_a_reachable_data_directory_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     vault.add("default", "a", &token("token-a")).unwrap();
     for file in [DB_FILE, KEY_FILE, "vault.lock"] {
         let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode() & 0o777;
@@ -466,7 +546,7 @@ fn files_are_private_and_a_reachable_data_directory_is_refused() {
     }
     drop(vault);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let err = Vault::open(dir.path(), file_key(dir.path())).unwrap_err();
+    let err = open(dir.path(), file_key(dir.path())).unwrap_err();
     assert_eq!(err.code(), "insecure_permissions");
     assert!(
         err.to_string()
@@ -478,7 +558,7 @@ fn files_are_private_and_a_reachable_data_directory_is_refused() {
 #[test]
 fn a_token_that_can_never_be_sent_is_refused_in_the_docs_words() {
     let dir = private_dir();
-    let mut vault = Vault::open(dir.path(), file_key(dir.path())).unwrap();
+    let mut vault = open(dir.path(), file_key(dir.path())).unwrap();
     for bad in ["SENTINEL\nsecond line", "SENTINEL\u{1b}[31m", "SENTINEL with space"] {
         let err = vault.add("default", "a", &token(bad)).unwrap_err();
         assert_eq!(err.code(), "invalid_access_token");

@@ -13,10 +13,14 @@ pub enum CredentialError {
     Unavailable(String),
 }
 
+/// What [`CredentialStore::token`] returns: the vault behind it may be a database.
+pub type TokenFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<SecretString, CredentialError>> + Send + 'a>>;
+
 /// Resolves a credential name to its token.
 pub trait CredentialStore: Send + Sync {
     /// The token of the credential called `name`.
-    fn token(&self, name: &str) -> Result<SecretString, CredentialError>;
+    fn token<'a>(&'a self, name: &'a str) -> TokenFuture<'a>;
 }
 
 /// How a step gets its token.
@@ -42,7 +46,7 @@ impl std::fmt::Debug for CredentialSource {
 pub struct NoCredentials;
 
 impl CredentialStore for NoCredentials {
-    fn token(&self, _: &str) -> Result<SecretString, CredentialError> {
-        Err(CredentialError::NotFound)
+    fn token<'a>(&'a self, _: &'a str) -> TokenFuture<'a> {
+        Box::pin(std::future::ready(Err(CredentialError::NotFound)))
     }
 }

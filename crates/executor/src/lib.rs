@@ -35,7 +35,7 @@ use bigcommerce_api::{
 use serde_json::{Map, Value};
 use syncaut_actions::{Action, Control, Method, Pagination, StepName};
 
-pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials};
+pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials, TokenFuture};
 pub use crate::error::ExecError;
 pub use crate::output::{ENVELOPE_KEYS, Output, StepOutputs};
 pub use crate::params::{ParamValue, Params, ValidatedParams};
@@ -214,7 +214,7 @@ impl Executor {
         let token = match &step.credential {
             CredentialSource::Token(token) => std::borrow::Cow::Borrowed(token),
             CredentialSource::Named(name) => {
-                std::borrow::Cow::Owned(credentials.token(name).map_err(|err| match err {
+                std::borrow::Cow::Owned(credentials.token(name).await.map_err(|err| match err {
                     CredentialError::NotFound => ExecError::CredentialNotFound(name.clone()),
                     CredentialError::Unavailable(reason) => ExecError::CredentialUnavailable {
                         name: name.clone(),

@@ -82,9 +82,8 @@ fn a_token_added_through_the_cli_reaches_bigcommerce_and_nowhere_else() {
         );
     }
     // WAL mode is persistent; SQLite folds the WAL back in when the last process closes.
-    let db = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
-    let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!(mode, "wal");
+    let mode = crate::sql(&dir.path().join("vault.db"), "PRAGMA journal_mode");
+    assert_eq!(mode.as_deref(), Some("wal"));
 }
 
 #[test]
@@ -240,9 +239,10 @@ fn a_wrong_master_key_and_a_tampered_record_are_clear_errors() {
     );
     assert!(stderr(&wrong).contains("were sealed with a different master key"));
 
-    let db = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
-    db.execute("UPDATE credentials SET ciphertext = zeroblob(40)", [])
-        .unwrap();
+    crate::sql(
+        &dir.path().join("vault.db"),
+        "UPDATE credentials SET ciphertext = zeroblob(40)",
+    );
     let tampered = command(
         dir.path(),
         None,

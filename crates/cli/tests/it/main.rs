@@ -25,6 +25,25 @@ pub(crate) fn private_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Runs SQL on a database file directly (to inspect or damage it); the first column of
+/// the first row, as text, when the statement returns one.
+pub(crate) fn sql(path: &Path, statement: &'static str) -> Option<String> {
+    use sqlx::Row;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let row = sqlx::query(statement).fetch_optional(&pool).await.unwrap();
+        let value = row.and_then(|r| r.try_get::<String, _>(0).ok());
+        pool.close().await;
+        value
+    })
+}
+
 /// Runs `syncaut` with `args` and an isolated environment.
 pub(crate) fn syncaut(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_syncaut"))

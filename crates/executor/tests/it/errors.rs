@@ -225,12 +225,13 @@ async fn a_refused_connection_is_a_connection_error() {
 struct Vault;
 
 impl CredentialStore for Vault {
-    fn token(&self, name: &str) -> Result<bigcommerce_api::SecretString, CredentialError> {
-        match name {
+    fn token<'a>(&'a self, name: &'a str) -> syncaut_executor::TokenFuture<'a> {
+        let token = match name {
             "Client Store" => Ok(bigcommerce_api::SecretString::from(TOKEN)),
             "Damaged" => Err(CredentialError::Unavailable("the record was tampered with".into())),
             _ => Err(CredentialError::NotFound),
-        }
+        };
+        Box::pin(std::future::ready(token))
     }
 }
 
