@@ -44,7 +44,9 @@ pub const SETTINGS_ENV: &[&str] = &[
 pub struct RetryPolicy {
     /// Retries of an idempotent request after a 5xx, a timeout or a lost connection.
     pub max_retries: u32,
-    /// Retries after a 429 (any method: a 429 means the request was not processed).
+    /// 429s in a row waited out at exactly the announced reset; later ones wait at least
+    /// the backoff. A 429 is retried (any method: it means the request was not processed)
+    /// until the step's deadline.
     pub max_rate_limited: u32,
     /// First backoff; it doubles with each retry.
     pub base_delay: Duration,
@@ -63,17 +65,6 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             max_rate_wait: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries at all.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            max_rate_limited: 0,
-            ..Self::default()
         }
     }
 }

@@ -9,6 +9,9 @@
 //! (in a database) can replace the in-process [`LocalBudgets`] without the send path
 //! changing. Header values are input from a server: unparseable ones are ignored, and a
 //! reset longer than the window (or than [`MAX_RESET`]) is cut to it.
+//!
+//! Inside a process, the requests of one store take its budget in the order they asked
+//! ([`Turns`]): tokio's mutex is fair, so a request that has waited longest goes first.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -96,6 +99,20 @@ pub trait RateBudget: Send + Sync + fmt::Debug {
 pub trait RateBudgets: Send + Sync + fmt::Debug {
     /// The budget of a store (the same one for every caller naming that store).
     fn store(&self, store: &StoreHash) -> Arc<dyn RateBudget>;
+}
+
+/// The order in which one store's requests take its budget: a FIFO lock per store, held
+/// while a request waits for quota, so that when the quota is busy the requests of every
+/// run on that store are served in the order they asked and none starves.
+#[derive(Debug, Default)]
+pub(crate) struct Turns(Mutex<BTreeMap<StoreHash, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Turns {
+    /// The turn lock of a store (the same one for every caller naming it).
+    pub(crate) fn store(&self, store: &StoreHash) -> Arc<tokio::sync::Mutex<()>> {
+        let mut stores = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        stores.entry(store.clone()).or_default().clone()
+    }
 }
 
 /// What BigCommerce last said about one store's quota.

@@ -3,7 +3,10 @@
 //!
 //! - `429`: BigCommerce did not process the request, so any method waits for the reset
 //!   (`X-Rate-Limit-Time-Reset-Ms`, or capped exponential backoff when it is missing) and
-//!   is sent again.
+//!   is sent again, for as long as the step's deadline allows (the send path stops when
+//!   the wait would pass it). After [`RetryPolicy::max_rate_limited`] 429s in a row each
+//!   wait is at least the backoff, so that a server answering 429 with a tiny reset is not
+//!   asked again at once.
 //! - `5xx` (only 500–599), timeouts and lost connections: idempotent requests (GET, PUT,
 //!   DELETE) are retried with capped exponential backoff.
 //! - A POST is sent again only when the connection was never made (nothing reached the
@@ -61,10 +64,11 @@ pub struct Tally {
 pub fn decide(policy: &RetryPolicy, idempotent: bool, outcome: Outcome, tally: Tally, jitter: f64) -> Decision {
     match outcome {
         Outcome::Answered { status: 429, reset } => {
+            let mut wait = reset.unwrap_or_else(|| backoff(policy, tally.rate_limited + 1, jitter));
             if tally.rate_limited >= policy.max_rate_limited {
-                return Decision::Stop;
+                let beyond = tally.rate_limited + 1 - policy.max_rate_limited;
+                wait = wait.max(backoff(policy, beyond, jitter));
             }
-            let wait = reset.unwrap_or_else(|| backoff(policy, tally.rate_limited + 1, jitter));
             Decision::WaitForQuota(wait.clamp(Duration::from_millis(1), policy.max_rate_wait))
         }
         Outcome::Answered { status: 500..=599, .. } if idempotent && tally.failures < policy.max_retries => {
@@ -135,9 +139,21 @@ mod tests {
             );
         }
         assert_eq!(
-            decide(&POLICY, true, outcome, tally(0, 5), 0.0),
-            Decision::Stop,
-            "after five"
+            decide(&POLICY, true, outcome, tally(0, 40), 0.0),
+            Decision::WaitForQuota(Duration::from_secs(8)),
+            "never given up by count (the deadline ends it); after five in a row, at least the backoff"
+        );
+        let tiny = Outcome::Answered {
+            status: 429,
+            reset: Some(Duration::from_millis(1)),
+        };
+        assert_eq!(
+            decide(&POLICY, true, tiny, tally(0, 4), 0.0),
+            Decision::WaitForQuota(Duration::from_millis(1))
+        );
+        assert_eq!(
+            decide(&POLICY, true, tiny, tally(0, 5), 0.0),
+            Decision::WaitForQuota(Duration::from_millis(250))
         );
     }
 

@@ -220,6 +220,9 @@ fn shown_location(headers: &HeaderMap, request: &Url) -> String {
     }
 }
 
+/// How often a request waiting for quota asks the budget again.
+const RECHECK: Duration = Duration::from_millis(100);
+
 impl StoreClient {
     /// Sends a request of this store (from [`Self::request`] or a typed client) as the
     /// module says, and reads its answer.
@@ -326,9 +329,17 @@ impl StoreClient {
         })
     }
 
-    /// Waits until the store's budget allows one more request, within the deadline.
+    /// Waits until the store's budget allows one more request, within the deadline. The
+    /// store's requests take their turn first-come first-served, so that under a busy
+    /// quota none starves.
     async fn wait_for_quota(&self, call: &Call<'_>) -> Result<(), SendError> {
         let max_wait = self.transport().config().retry.max_rate_wait;
+        let asked = Instant::now();
+        let Ok(_turn) = tokio::time::timeout(call.remaining(), self.turn().lock()).await else {
+            call.stats.waited(asked.elapsed());
+            return Err(call.exceeded("waiting for the store's rate limit to reset"));
+        };
+        call.stats.waited(asked.elapsed());
         loop {
             let Err(wait) = self.budget().take().await else {
                 return Ok(());
@@ -337,8 +348,11 @@ impl StoreClient {
             if wait >= call.remaining() {
                 return Err(call.exceeded("waiting for the store's rate limit to reset"));
             }
-            call.stats.waited(wait);
-            tokio::time::sleep(wait).await;
+            // The budget is asked again at least every RECHECK: answers to requests in
+            // flight may say that quota is left sooner than the wait assumed.
+            let nap = wait.min(RECHECK);
+            call.stats.waited(nap);
+            tokio::time::sleep(nap).await;
         }
     }
 

@@ -136,6 +136,7 @@ struct Shared {
     http: reqwest::Client,
     config: TransportConfig,
     budgets: Arc<dyn RateBudgets>,
+    turns: crate::pacing::Turns,
 }
 
 impl Transport {
@@ -162,6 +163,7 @@ impl Transport {
             http,
             config: config.clone(),
             budgets,
+            turns: crate::pacing::Turns::default(),
         })))
     }
 
@@ -179,6 +181,7 @@ impl Transport {
         Ok(StoreClient(Arc::new(StoreShared {
             transport: self.clone(),
             budget: self.0.budgets.store(&store_hash),
+            turn: self.0.turns.store(&store_hash),
             auth: auth_header(token)?,
             store_hash,
         })))
@@ -193,6 +196,7 @@ pub struct StoreClient(Arc<StoreShared>);
 struct StoreShared {
     transport: Transport,
     budget: Arc<dyn RateBudget>,
+    turn: Arc<tokio::sync::Mutex<()>>,
     auth: HeaderValue,
     store_hash: StoreHash,
 }
@@ -226,6 +230,11 @@ impl StoreClient {
     /// The store's rate budget.
     pub fn budget(&self) -> &dyn RateBudget {
         &*self.0.budget
+    }
+
+    /// The store's turn lock (see [`crate::pacing`]).
+    pub(crate) fn turn(&self) -> &tokio::sync::Mutex<()> {
+        &self.0.turn
     }
 
     /// `{base}/stores/{hash}/{v2|v3}`, without a trailing slash.

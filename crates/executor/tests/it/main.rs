@@ -54,6 +54,8 @@ pub(crate) fn config(base_url: &str) -> TransportConfig {
     let mut config = TransportConfig::new(base_url).unwrap();
     config.retry.base_delay = std::time::Duration::from_millis(2);
     config.retry.max_delay = std::time::Duration::from_millis(20);
+    // A 429 is waited out until the step's deadline; tests give up after three seconds.
+    config.step_deadline = std::time::Duration::from_secs(3);
     config
 }
 
