@@ -92,11 +92,11 @@ fn check_features(root: &Path, manifest: &Manifest) -> Result<()> {
         .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
         .unwrap_or_default();
     for entry in &manifest.specs {
-        if !features.is_some_and(|f| f.contains_key(&entry.feature)) || !full.contains(&entry.feature.as_str()) {
+        let Some(feature) = &entry.feature else { continue };
+        if !features.is_some_and(|f| f.contains_key(feature)) || !full.contains(&feature.as_str()) {
             bail!(
-                "spec {} becomes feature `{}`: declare it in {} and add it to `full`",
+                "spec {} becomes feature `{feature}`: declare it in {} and add it to `full`",
                 entry.file,
-                entry.feature,
                 path.display()
             );
         }
@@ -115,7 +115,9 @@ pub(crate) fn generate_all(
     for entry in &manifest.specs {
         let spec_overlays: Vec<&Overlay> = overlays.iter().filter(|o| o.module == entry.module).collect();
         let (client, index, version) = generate_spec(manifest, entry, &spec_overlays, specs_dir)?;
-        outputs.insert(format!("{}.rs", entry.module), client);
+        if let Some(client) = client {
+            outputs.insert(format!("{}.rs", entry.module), client);
+        }
         outputs.insert(format!("{}.index.json", entry.module), index);
         versions.push(version);
     }
@@ -133,9 +135,13 @@ fn specs_table(manifest: &Manifest, outputs: &BTreeMap<String, String>) -> Resul
     for entry in &manifest.specs {
         let index: Value = serde_json::from_str(&outputs[&format!("{}.index.json", entry.module)])?;
         let version = index["api_version"].as_str().unwrap_or("?");
+        let feature = entry
+            .feature
+            .as_ref()
+            .map_or_else(|| "— (index only)".to_owned(), |f| format!("`{f}`"));
         table.push_str(&format!(
-            "| `{}` | `{}` | `{}` | {version} |\n",
-            entry.file, entry.module, entry.feature
+            "| `{}` | `{}` | {feature} | {version} |\n",
+            entry.file, entry.module
         ));
     }
     Ok(table)
@@ -175,7 +181,7 @@ fn specs_module(manifest: &Manifest, versions: &[&'static str]) -> String {
             "    crate::PinnedSpec {{\n        file: {file:?},\n        module: {module:?},\n        feature: {feature:?},\n        api_version: ApiVersion::{v},\n        sha256: {sha:?},\n    }},\n",
             file = entry.file,
             module = entry.module,
-            feature = entry.feature,
+            feature = entry.feature.as_deref(),
             v = version.to_uppercase(),
             sha = entry.sha256,
         ));
@@ -186,9 +192,9 @@ fn specs_module(manifest: &Manifest, versions: &[&'static str]) -> String {
     }
     text.push_str("];\n");
     for (entry, version) in manifest.specs.iter().zip(versions) {
+        let Some(feature) = &entry.feature else { continue };
         text.push_str(&format!(
             "\ngenerated_module!({feature:?}, {module}, {file:?});\ntyped_client!(\n    {feature:?},\n    {module},\n    ApiVersion::{v},\n    \"The typed client of `{spec}` ({version} API).\"\n);\n",
-            feature = entry.feature,
             module = entry.module,
             file = format!("{}.rs", entry.module),
             v = version.to_uppercase(),
@@ -198,12 +204,14 @@ fn specs_module(manifest: &Manifest, versions: &[&'static str]) -> String {
     text
 }
 
+/// A spec's typed client (when it has a feature), its operation index and its API
+/// version.
 fn generate_spec(
     manifest: &Manifest,
     entry: &SpecEntry,
     overlays: &[&Overlay],
     specs_dir: &Path,
-) -> Result<(String, String, &'static str)> {
+) -> Result<(Option<String>, String, &'static str)> {
     let path = specs_dir.join(&entry.file);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read the pinned spec {}", path.display()))?;
     verify_checksum(entry, &path, &bytes)?;
@@ -218,6 +226,18 @@ fn generate_spec(
     };
     let index =
         index::build(&doc, &facts).with_context(|| format!("{}: cannot build the operation index", entry.file))?;
+    let version = match index["api_version"].as_str() {
+        Some("v2") => "v2",
+        Some("v3") => "v3",
+        other => bail!("{}: API version {other:?} is neither v2 nor v3", entry.file),
+    };
+    let mut index_text = serde_json::to_string_pretty(&index)?;
+    index_text.push('\n');
+    let operations = index["operations"].as_array().map_or(0, Vec::len);
+    if entry.feature.is_none() {
+        eprintln!("{:>18}: {operations} operations; index only", entry.module);
+        return Ok((None, index_text, version));
+    }
     let mut applied = Vec::new();
     for pass in PASSES {
         let changed = (pass.run)(&mut doc);
@@ -225,7 +245,6 @@ fn generate_spec(
             applied.push(format!("{}×{changed}", pass.label));
         }
     }
-    let operations = index["operations"].as_array().map_or(0, Vec::len);
     eprintln!(
         "{:>18}: {operations} operations; passes {}",
         entry.module,
@@ -241,14 +260,7 @@ fn generate_spec(
         file = entry.file,
         sha = entry.sha256,
     );
-    let version = match index["api_version"].as_str() {
-        Some("v2") => "v2",
-        Some("v3") => "v3",
-        other => bail!("{}: API version {other:?} is neither v2 nor v3", entry.file),
-    };
-    let mut index_text = serde_json::to_string_pretty(&index)?;
-    index_text.push('\n');
-    Ok((header + &code, index_text, version))
+    Ok((Some(header + &code), index_text, version))
 }
 
 /// YAML to JSON, with non-string keys (BigCommerce writes `200:` unquoted) as strings.

@@ -36,8 +36,11 @@ pub(crate) struct SpecEntry {
     pub(crate) sha256: String,
     /// Rust module (and file stem) of the generated client and index.
     pub(crate) module: String,
-    /// Cargo feature of `bigcommerce-api` that compiles the client.
-    pub(crate) feature: String,
+    /// Cargo feature of `bigcommerce-api` that compiles the client. A spec without one is
+    /// pinned for its operation index only (the registry's option sources are checked
+    /// against it) and gets no typed client.
+    #[serde(default)]
+    pub(crate) feature: Option<String>,
 }
 
 impl Manifest {
@@ -195,7 +198,7 @@ mod tests {
             file: "orders.v2.oas2.yml".into(),
             sha256: sha256.into(),
             module: "orders".into(),
-            feature: "orders".into(),
+            feature: Some("orders".into()),
         }
     }
 

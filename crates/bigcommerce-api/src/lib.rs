@@ -45,8 +45,9 @@ pub struct PinnedSpec {
     pub file: &'static str,
     /// Rust module of its typed client and stem of its index file.
     pub module: &'static str,
-    /// Cargo feature that compiles its typed client.
-    pub feature: &'static str,
+    /// Cargo feature that compiles its typed client; `None` for a spec pinned for its
+    /// operation index only.
+    pub feature: Option<&'static str>,
     /// V2 or V3.
     pub api_version: ApiVersion,
     /// sha256 of the upstream file.
