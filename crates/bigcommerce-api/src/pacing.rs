@@ -10,8 +10,12 @@
 //! changing. Header values are input from a server: unparseable ones are ignored, and a
 //! reset longer than the window (or than [`MAX_RESET`]) is cut to it.
 //!
-//! Inside a process, the requests of one store take its budget in the order they asked
-//! ([`Turns`]): tokio's mutex is fair, so a request that has waited longest goes first.
+//! Inside a process, the requests of one store take its budget one at a time, by priority
+//! ([`Turn`]): a run's submission time, otherwise arrival.
+//!
+//! Before anything is known about a store, one request goes first and its answer tells the
+//! rest (a burst of unpaced requests could pass the quota); a store whose answers carry no
+//! rate-limit headers is not paced at all.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -93,6 +97,11 @@ pub trait RateBudget: Send + Sync + fmt::Debug {
 
     /// A 429: nobody sends to this store until `reset` has passed.
     fn exhausted(&self, reset: Duration);
+
+    /// A request got no answer (no connection, a timeout): if it was the first request to
+    /// a store nothing is known about, the next one goes first instead of waiting for an
+    /// answer that will not come.
+    fn unanswered(&self) {}
 }
 
 /// Hands out the budget of each store.
@@ -101,15 +110,97 @@ pub trait RateBudgets: Send + Sync + fmt::Debug {
     fn store(&self, store: &StoreHash) -> Arc<dyn RateBudget>;
 }
 
-/// The order in which one store's requests take its budget: a FIFO lock per store, held
-/// while a request waits for quota, so that when the quota is busy the requests of every
-/// run on that store are served in the order they asked and none starves.
+/// The order in which one store's requests take its budget: one holder at a time, the
+/// waiter with the smallest priority next (ties by arrival). A run's requests carry the
+/// run's submission time, so under a busy quota no request starves (every waiter becomes
+/// the oldest) and runs finish in the order they came rather than all together at the
+/// end; other requests carry their arrival time.
 #[derive(Debug, Default)]
-pub(crate) struct Turns(Mutex<BTreeMap<StoreHash, Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct Turn {
+    state: Mutex<TurnState>,
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct TurnState {
+    held: bool,
+    waiting: std::collections::BTreeSet<(u64, u64)>,
+    arrivals: u64,
+}
+
+/// Holding the turn; dropping it lets the next waiter go.
+pub(crate) struct TurnGuard<'a>(&'a Turn);
+
+impl Drop for TurnGuard<'_> {
+    fn drop(&mut self) {
+        self.0.with(|state| state.held = false);
+        self.0.changed.notify_waiters();
+    }
+}
+
+/// A place in the queue, given up if the waiting future is dropped (a deadline).
+struct Waiting<'a> {
+    turn: &'a Turn,
+    key: (u64, u64),
+    served: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if !self.served {
+            self.turn.with(|state| state.waiting.remove(&self.key));
+            self.turn.changed.notify_waiters();
+        }
+    }
+}
+
+impl Turn {
+    fn with<T>(&self, f: impl FnOnce(&mut TurnState) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Waits for the turn: until nobody holds it and no waiter has a smaller priority.
+    pub(crate) async fn acquire(&self, priority: u64) -> TurnGuard<'_> {
+        let key = self.with(|state| {
+            state.arrivals += 1;
+            let key = (priority, state.arrivals);
+            state.waiting.insert(key);
+            key
+        });
+        let mut waiting = Waiting {
+            turn: self,
+            key,
+            served: false,
+        };
+        loop {
+            // Registered before looking, so that a release in between is not missed.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let mine = self.with(|state| {
+                let first = !state.held && state.waiting.first() == Some(&key);
+                if first {
+                    state.waiting.remove(&key);
+                    state.held = true;
+                }
+                first
+            });
+            if mine {
+                waiting.served = true;
+                return TurnGuard(self);
+            }
+            changed.await;
+        }
+    }
+}
+
+/// The turn of each store.
+#[derive(Debug, Default)]
+pub(crate) struct Turns(Mutex<BTreeMap<StoreHash, Arc<Turn>>>);
 
 impl Turns {
-    /// The turn lock of a store (the same one for every caller naming it).
-    pub(crate) fn store(&self, store: &StoreHash) -> Arc<tokio::sync::Mutex<()>> {
+    /// The turn of a store (the same one for every caller naming it).
+    pub(crate) fn store(&self, store: &StoreHash) -> Arc<Turn> {
         let mut stores = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         stores.entry(store.clone()).or_default().clone()
     }
@@ -126,10 +217,18 @@ struct Budget {
     quota: Option<u32>,
     /// The window length, as last reported.
     window: Option<Duration>,
+    /// The store's answers carry no rate-limit headers: nothing to pace by.
+    unmetered: bool,
+    /// The first request to a store nothing is known about is out; the rest wait for its
+    /// answer.
+    probing: bool,
 }
 
 impl Budget {
     fn try_take(&mut self, now: Instant) -> Result<(), Duration> {
+        if self.unmetered {
+            return Ok(());
+        }
         if self.reset_at.is_some_and(|at| at <= now) {
             // A new window: the quota is back, and the window runs for its known length
             // until an answer says otherwise. Without a known quota, one request goes
@@ -147,14 +246,32 @@ impl Budget {
                 self.left = Some(left - 1);
                 Ok(())
             }
-            None => Ok(()),
+            None => {
+                // Nothing known yet: this request goes first, and its answer tells the
+                // rest (who ask again within a second if it never comes).
+                self.left = Some(0);
+                self.reset_at = Some(now + UNKNOWN_WINDOW_RECHECK);
+                self.probing = true;
+                Ok(())
+            }
         }
     }
 
     fn observe(&mut self, headers: &RateLimitHeaders, now: Instant) {
+        self.probing = false;
         self.quota = headers.quota.or(self.quota);
         self.window = headers.window_ms.map(Duration::from_millis).or(self.window);
-        let Some(left) = headers.left else { return };
+        let Some(left) = headers.left else {
+            // An answer without the headers (a proxy, a test server, an error page before
+            // BigCommerce counted it): unmetered until an answer says otherwise.
+            if self.quota.is_none() {
+                self.unmetered = true;
+                self.left = None;
+                self.reset_at = None;
+            }
+            return;
+        };
+        self.unmetered = false;
         let reset_at = headers.reset().map(|reset| now + reset);
         // Answers arrive out of order under concurrency, so the smaller remaining count
         // wins within a window.
@@ -195,8 +312,20 @@ impl RateBudget for LocalBudget {
         self.with(|budget| budget.observe(headers, Instant::now()));
     }
 
+    fn unanswered(&self) {
+        self.with(|budget| {
+            if budget.probing {
+                budget.probing = false;
+                budget.left = None;
+                budget.reset_at = None;
+            }
+        });
+    }
+
     fn exhausted(&self, reset: Duration) {
         self.with(|budget| {
+            budget.unmetered = false;
+            budget.probing = false;
             budget.left = Some(0);
             budget.reset_at = Some(Instant::now() + reset);
         });
@@ -285,9 +414,63 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_budget_never_waits() {
+    fn an_unknown_store_sends_one_request_first_and_its_answer_tells_the_rest() {
         let mut budget = Budget::default();
-        assert_eq!(budget.try_take(Instant::now()), Ok(()));
+        let now = Instant::now();
+        assert_eq!(budget.try_take(now), Ok(()), "the first goes");
+        assert_eq!(
+            budget.try_take(now),
+            Err(UNKNOWN_WINDOW_RECHECK),
+            "the rest wait for its answer"
+        );
+        budget.observe(&headers(5, 10_000), now);
+        assert_eq!(budget.try_take(now), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_first_request_that_gets_no_answer_lets_the_next_go_first() {
+        let budget = LocalBudget::default();
+        assert_eq!(budget.take().await, Ok(()));
+        assert!(budget.take().await.is_err());
+        budget.unanswered();
+        assert_eq!(budget.take().await, Ok(()), "the next request probes at once");
+    }
+
+    #[test]
+    fn a_store_whose_answers_carry_no_headers_is_not_paced() {
+        let mut budget = Budget::default();
+        let now = Instant::now();
+        assert_eq!(budget.try_take(now), Ok(()));
+        budget.observe(&RateLimitHeaders::default(), now);
+        for _ in 0..100 {
+            assert_eq!(budget.try_take(now), Ok(()));
+        }
+        budget.observe(&headers(0, 2_000), now);
+        assert!(budget.try_take(now).is_err(), "headers again: paced again");
+    }
+
+    #[tokio::test]
+    async fn the_turn_goes_to_the_smallest_priority_and_a_dropped_waiter_leaves_the_queue() {
+        let turn = Arc::new(Turn::default());
+        let held = turn.acquire(50).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for priority in [30, 10, 20] {
+            let (turn, order) = (turn.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let _guard = turn.acquire(priority).await;
+                order.lock().unwrap().push(priority);
+            }));
+            tokio::task::yield_now().await;
+        }
+        // A waiter that gives up (its deadline) does not block the others.
+        let gave_up = tokio::time::timeout(Duration::from_millis(20), turn.acquire(1)).await;
+        assert!(gave_up.is_err());
+        drop(held);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [10, 20, 30]);
     }
 
     #[tokio::test]

@@ -21,13 +21,15 @@ use crate::StoreClient;
 use crate::pacing::RateLimitHeaders;
 use crate::retry::{Decision, Outcome, Tally, decide, jitter};
 
-/// What it took to get the answers of one step (shared by concurrent page fetches).
+/// What it took to get the answers of one step (shared by concurrent page fetches), and
+/// the step's place in its store's queue.
 #[derive(Debug, Default)]
 pub struct Stats {
     requests: AtomicU32,
     retries: AtomicU32,
     waited_ms: AtomicU64,
     bytes: AtomicU64,
+    priority: Option<u64>,
 }
 
 /// A copy of [`Stats`] at one moment.
@@ -44,6 +46,16 @@ pub struct StatsSnapshot {
 }
 
 impl Stats {
+    /// The statistics of a step whose requests queue for the store's budget by
+    /// `priority` (smaller first) instead of by arrival: a run's steps use the time the
+    /// run was submitted, so that under a busy quota older runs finish first.
+    pub fn with_priority(priority: u64) -> Self {
+        Self {
+            priority: Some(priority),
+            ..Self::default()
+        }
+    }
+
     fn waited(&self, duration: Duration) {
         self.waited_ms
             .fetch_add(duration.as_millis().min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
@@ -77,6 +89,17 @@ pub struct Call<'a> {
     pub deadline: Instant,
     /// The step's deadline as configured, for messages.
     pub budget: Duration,
+    /// Its place in the store's queue for quota: smaller goes first (see
+    /// [`Stats::with_priority`]); by default, the time it was made.
+    pub priority: u64,
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl<'a> Call<'a> {
@@ -86,6 +109,7 @@ impl<'a> Call<'a> {
             stats,
             deadline: Instant::now() + budget,
             budget,
+            priority: stats.priority.unwrap_or_else(now_ms),
         }
     }
 
@@ -263,6 +287,7 @@ impl StoreClient {
                     return Err(SendError::TooLarge { limit_mib });
                 }
                 Ok(Err(Failure::Http(err))) => {
+                    self.budget().unanswered();
                     let outcome = if err.is_connect() {
                         Outcome::NotConnected
                     } else {
@@ -280,13 +305,19 @@ impl StoreClient {
                     };
                     (outcome, Err(error))
                 }
-                Err(_) if limit < config.timeout => (Outcome::TimedOut, Err(call.exceeded("waiting for an answer"))),
-                Err(_) => (
-                    Outcome::TimedOut,
-                    Err(SendError::Timeout {
-                        seconds: config.timeout.as_secs().max(1),
-                    }),
-                ),
+                Err(_) if limit < config.timeout => {
+                    self.budget().unanswered();
+                    (Outcome::TimedOut, Err(call.exceeded("waiting for an answer")))
+                }
+                Err(_) => {
+                    self.budget().unanswered();
+                    (
+                        Outcome::TimedOut,
+                        Err(SendError::Timeout {
+                            seconds: config.timeout.as_secs().max(1),
+                        }),
+                    )
+                }
             };
             match decide(&policy, idempotent, outcome, tally, jitter()) {
                 Decision::Stop => return result,
@@ -330,12 +361,12 @@ impl StoreClient {
     }
 
     /// Waits until the store's budget allows one more request, within the deadline. The
-    /// store's requests take their turn first-come first-served, so that under a busy
-    /// quota none starves.
+    /// store's requests take their turn by priority (a run's submission time; otherwise
+    /// arrival), so that under a busy quota none starves and older runs finish first.
     async fn wait_for_quota(&self, call: &Call<'_>) -> Result<(), SendError> {
         let max_wait = self.transport().config().retry.max_rate_wait;
         let asked = Instant::now();
-        let Ok(_turn) = tokio::time::timeout(call.remaining(), self.turn().lock()).await else {
+        let Ok(_turn) = tokio::time::timeout(call.remaining(), self.turn().acquire(call.priority)).await else {
             call.stats.waited(asked.elapsed());
             return Err(call.exceeded("waiting for the store's rate limit to reset"));
         };

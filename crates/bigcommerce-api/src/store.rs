@@ -196,7 +196,7 @@ pub struct StoreClient(Arc<StoreShared>);
 struct StoreShared {
     transport: Transport,
     budget: Arc<dyn RateBudget>,
-    turn: Arc<tokio::sync::Mutex<()>>,
+    turn: Arc<crate::pacing::Turn>,
     auth: HeaderValue,
     store_hash: StoreHash,
 }
@@ -233,7 +233,7 @@ impl StoreClient {
     }
 
     /// The store's turn lock (see [`crate::pacing`]).
-    pub(crate) fn turn(&self) -> &tokio::sync::Mutex<()> {
+    pub(crate) fn turn(&self) -> &crate::pacing::Turn {
         &self.0.turn
     }
 

@@ -320,6 +320,7 @@ impl Executor {
         let stats = std::sync::Arc::new(bigcommerce_api::Stats::default());
         let deadline = call.deadline;
         let budget = call.budget;
+        let priority = call.priority;
         let result = loop {
             while tasks.len() < concurrency {
                 let Some(page) = next.next() else { break };
@@ -335,6 +336,7 @@ impl Executor {
                         stats: &stats,
                         deadline,
                         budget,
+                        priority,
                     };
                     let result = executor.page(&store, &prepared, &paging, page, &call).await;
                     (page, result)
