@@ -6,9 +6,12 @@
 // Tests may panic on unexpected values; `unwrap` is how they say so.
 #![allow(clippy::unwrap_used)]
 
+mod api;
+mod durable;
 mod forms;
 mod hostile;
 mod server;
+mod service;
 mod workflows;
 
 use std::path::Path;

@@ -8,7 +8,8 @@ use std::fmt;
 use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex};
 use serde_json::Value;
 
-use crate::model::{Action, BodyShape, Pagination, Paging, ParamType, ResponseShape, Total, Wire};
+use crate::model::{Action, BodyShape, Items, Pagination, Paging, ParamType, ResponseShape, Total, Wire};
+use crate::options::{Label, OptionSource};
 use crate::output::properties;
 
 /// One way an action disagrees with the spec.
@@ -496,4 +497,71 @@ fn check_scope(action: &Action, op: &Operation, problems: &mut Vec<String>) {
             action.scope.name, op.scopes.read_only
         ));
     }
+}
+
+/// Every way an option source disagrees with the spec: its list endpoint, its page and
+/// search parameters, and the record fields its value and label read. Empty when it
+/// conforms.
+pub fn check_source(source: &OptionSource) -> Vec<String> {
+    let Some((spec, op)) = index::find_with_spec(source.api_version, "GET", source.path) else {
+        return vec![format!(
+            "the {} spec has no operation GET {}",
+            source.api_version, source.path
+        )];
+    };
+    let mut problems = Vec::new();
+    if op.deprecated {
+        problems.push(format!("GET {} is deprecated in the spec", source.path));
+    }
+    if !op.scopes.read_only.iter().any(|s| s == source.scope.name) {
+        problems.push(format!(
+            "scope `{}` is not a read-only scope of GET {} (spec: {:?})",
+            source.scope.name, source.path, op.scopes.read_only
+        ));
+    }
+    let searched = source.search.iter().map(|rule| rule.name);
+    for name in [source.page_param, source.limit_param].into_iter().chain(searched) {
+        if op.parameter(name, ParamLocation::Query).is_none() {
+            problems.push(format!("GET {} has no query parameter `{name}`", source.path));
+        }
+    }
+    let read = match source.label {
+        Label::Fields { fields, detail } => {
+            let mut read: Vec<&str> = fields.to_vec();
+            read.extend(detail.map(|(_, field, _)| field));
+            read
+        }
+        Label::TreePath { name, parent } => vec![name, parent],
+    };
+    match item_fields(spec, op, source.items) {
+        None => problems.push(format!(
+            "the spec's answer to GET {} is not a list of records",
+            source.path
+        )),
+        Some(fields) => {
+            for field in std::iter::once(source.value).chain(read) {
+                if !fields.iter().any(|f| f == field) {
+                    problems.push(format!("the records of GET {} have no field `{field}`", source.path));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The fields of the records a list operation answers with.
+fn item_fields(spec: &SpecIndex, op: &Operation, items: Items) -> Option<Vec<String>> {
+    let response = spec.resolve(op.response.as_ref()?.schema.as_ref()?);
+    let list = match items {
+        Items::Data => {
+            properties(spec, &response)
+                .into_iter()
+                .find(|(name, _)| name == "data")?
+                .1
+        }
+        Items::Body => response,
+    };
+    let list = spec.resolve(&list);
+    let item = list.get("items")?;
+    Some(properties(spec, item).into_iter().map(|(name, _)| name).collect())
 }

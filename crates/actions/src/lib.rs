@@ -9,11 +9,14 @@
 //!   the entries of the "+ variable" picker.
 //! - [`conformance`]: checks each action against BigCommerce's own spec.
 //! - [`jsonschema`]: BigCommerce's OpenAPI 3.0 schemas as JSON Schema 2020-12.
+//! - [`options`]: where values of fields that live in the store come from (option
+//!   sources), as data.
 //! - [`StepName`]: the step-name rule, written once.
 
 pub mod conformance;
 pub mod jsonschema;
 pub mod model;
+pub mod options;
 pub mod output;
 pub mod registry;
 pub mod schema;

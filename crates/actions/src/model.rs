@@ -282,6 +282,9 @@ pub struct Param {
     pub max_length: Option<u32>,
     /// Filter (list actions) or form field (single-record actions).
     pub section: Section,
+    /// Where its values can be picked from in the store (`x-options` in the form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<crate::options::FieldOptions>,
 }
 
 /// Where a parameter's value goes.

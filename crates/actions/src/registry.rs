@@ -9,6 +9,7 @@ use crate::model::{
     Paging, Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks,
     Wire,
 };
+use crate::options::{self, FieldOptions, OptionSource};
 
 /// Products — Read-Only.
 pub const PRODUCTS_READ: Scope = Scope {
@@ -110,7 +111,13 @@ const fn field(key: &'static str, title: &'static str, help: &'static str, wire:
         maximum: None,
         max_length: None,
         section: Section::Form,
+        options: None,
     }
+}
+
+/// Values picked from a source in the store.
+const fn from_store(source: &'static OptionSource) -> Option<FieldOptions> {
+    Some(FieldOptions { source, leading: &[] })
 }
 
 /// A required record ID: a positive integer, typed or referenced from an earlier step.
@@ -211,12 +218,15 @@ const TOP_LEVEL_TREE: BodyLookup = BodyLookup {
     missing: "a category tree for its default channel (channel 1)",
 };
 
-const PRODUCT_ID: Param = record_id(
-    "productId",
-    "Product ID",
-    Wire::Path("product_id"),
-    "{{getProducts.data.[0].id}}",
-);
+const PRODUCT_ID: Param = Param {
+    options: from_store(&options::PRODUCTS),
+    ..record_id(
+        "productId",
+        "Product ID",
+        Wire::Path("product_id"),
+        "{{getProducts.data.[0].id}}",
+    )
+};
 const ORDER_ID: Param = record_id(
     "orderId",
     "Order ID",
@@ -225,7 +235,10 @@ const ORDER_ID: Param = record_id(
 );
 
 const fn customer_id(wire: Wire) -> Param {
-    record_id("customerId", "Customer ID", wire, "{{getCustomers.data.[0].id}}")
+    Param {
+        options: from_store(&options::CUSTOMERS),
+        ..record_id("customerId", "Customer ID", wire, "{{getCustomers.data.[0].id}}")
+    }
 }
 
 const PRODUCT_RECORD: Option<Record> = Some(Record {
@@ -324,6 +337,7 @@ const CUSTOMER_PROFILE: [Param; 6] = [
     },
     Param {
         minimum: Some(0),
+        options: from_store(&options::CUSTOMER_GROUPS),
         ..field(
             "customer_group_id",
             "Customer group ID",
@@ -472,7 +486,19 @@ pub const ACTIONS: &[Action] = &[
                 "/description",
             ),
             Param {
+                minimum: Some(1),
+                options: from_store(&options::BRANDS),
+                ..field(
+                    "brand_id",
+                    "Brand",
+                    "The ID of the product's brand, such as 36 or {{brand.data.id}}.",
+                    Wire::Body("/brand_id"),
+                    ParamType::Integer,
+                )
+            },
+            Param {
                 placeholder: Some("{{category.data.category_id}}"),
+                options: from_store(&options::CATEGORIES),
                 ..field(
                     "categories",
                     "Categories",
@@ -702,6 +728,7 @@ pub const ACTIONS: &[Action] = &[
             Param {
                 section: Section::Filters,
                 minimum: Some(0),
+                options: from_store(&options::CUSTOMER_GROUPS),
                 ..field(
                     "customer_group_id",
                     "Customer group ID",
@@ -883,6 +910,14 @@ pub const ACTIONS: &[Action] = &[
             Param {
                 minimum: Some(0),
                 default: Some(Literal::Int(0)),
+                options: Some(FieldOptions {
+                    source: &options::CATEGORIES,
+                    leading: &[Choice {
+                        value: Literal::Int(0),
+                        label: "Top level (the default channel's tree)",
+                        query: &[],
+                    }],
+                }),
                 ..field(
                     "parent_id",
                     "Parent category ID",

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::model::{Action, ActionKind, Literal, Param, ParamType, Section};
+use crate::options::{Fetch, FieldOptions};
 use crate::registry::ACTIONS;
 
 /// The JSON Schema dialect of every schema here.
@@ -131,7 +132,30 @@ fn param_schema(param: &Param) -> Value {
     if let Some(placeholder) = param.placeholder {
         schema.insert("x-placeholder".into(), placeholder.into());
     }
+    if let Some(options) = &param.options {
+        schema.insert("x-options".into(), options_keyword(options, param));
+    }
     Value::Object(schema)
+}
+
+/// `x-options`: the field's values come from a source in the store, read through the
+/// node's credential and store hash (`POST /v1/options/{source}`). The field keeps its
+/// plain type (no `enum`): a typed ID or a template stays valid.
+fn options_keyword(options: &FieldOptions, param: &Param) -> Value {
+    let mut keyword = json!({
+        "source": options.source.id,
+        "dependsOn": ["credential", "storeHash"],
+        "search": !options.source.search.is_empty() || matches!(options.source.fetch, Fetch::Whole { .. }),
+        "multiple": param.ty == ParamType::IntegerList,
+    });
+    if !options.leading.is_empty() {
+        keyword["leading"] = options
+            .leading
+            .iter()
+            .map(|c| json!({"value": c.value.to_json(), "label": c.label}))
+            .collect();
+    }
+    keyword
 }
 
 fn insert_type(schema: &mut Map<String, Value>, param: &Param) {

@@ -11,8 +11,8 @@ mod output;
 mod progress;
 mod run;
 mod sandbox;
+mod serve;
 mod store_check;
-mod vault;
 mod workflow;
 
 use std::process::ExitCode;
@@ -43,6 +43,9 @@ enum Command {
     /// The local BigCommerce sandbox.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// The HTTP service: forms, options, credentials and durable workflow runs, with a
+    /// web page at `/`.
+    Serve(serve::ServeArgs),
 }
 
 /// A single-threaded async runtime for the commands that talk to BigCommerce.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             (workflow::run(command), json)
         }
         Command::Sandbox(command) => (sandbox::run(command), false),
+        Command::Serve(args) => (serve::run(args), false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

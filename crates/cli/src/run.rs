@@ -140,7 +140,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         match &step.credential {
             CredentialSource::Named(_) => {
                 let vault = crate::credentials::open_vault().await?;
-                let store = crate::vault::VaultCredentials::new(vault, &args.workspace);
+                let store = syncaut_credentials::WorkspaceCredentials::new(vault, &args.workspace);
                 Ok(executor.execute(&step, &outputs, &store, &stats).await)
             }
             CredentialSource::Token(_) => {

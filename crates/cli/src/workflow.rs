@@ -114,7 +114,7 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
             plan.run(&executor, &NoCredentials, &target, on_output).await
         } else {
             let vault = crate::credentials::open_vault().await?;
-            let store = crate::vault::VaultCredentials::new(vault, &workspace);
+            let store = syncaut_credentials::WorkspaceCredentials::new(vault, &workspace);
             plan.run(&executor, &store, &target, on_output).await
         };
         match result {

@@ -15,6 +15,7 @@ mod error;
 pub mod key;
 mod lock;
 mod seal;
+mod store;
 mod vault;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 pub use crate::error::VaultError;
 pub use crate::key::{KEY_FILE, KeySource, MASTER_KEY_ENV, MasterKey};
 pub use crate::lock::LOCK_FILE;
+pub use crate::store::WorkspaceCredentials;
 pub use crate::vault::{CredentialInfo, Vault};
 
 /// Environment variable naming the data directory.

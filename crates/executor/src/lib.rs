@@ -19,12 +19,14 @@
 
 mod credentials;
 mod error;
+pub mod options;
 mod output;
 mod paging;
 pub mod params;
 mod redact;
 pub mod request;
 mod response;
+mod store_info;
 pub mod template;
 
 use std::sync::Arc;
@@ -37,10 +39,12 @@ use syncaut_actions::{Action, Control, Method, Pagination, StepName};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials, TokenFuture};
 pub use crate::error::ExecError;
+pub use crate::options::{OptionItem, OptionsPage, OptionsQuery};
 pub use crate::output::{ENVELOPE_KEYS, Output, StepOutputs};
 pub use crate::params::{ParamValue, Params, ValidatedParams};
 use crate::redact::{Redactor, neutralise};
 pub use crate::request::{PreparedRequest, RequestPreview};
+pub use crate::store_info::{StoreInfo, check_token};
 pub use crate::template::Template;
 
 /// One step, checked: everything that needs no network and no earlier step's output has

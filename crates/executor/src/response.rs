@@ -61,12 +61,23 @@ pub(crate) fn data(
 
 /// The error for a non-2xx answer (404 is decided by the caller, which may probe the store).
 pub(crate) fn failure(action: &'static Action, store_hash: &str, answer: &Answer) -> ExecError {
+    failure_of(action.id, action.scope, store_hash, answer)
+}
+
+/// The error for a non-2xx answer to a request made for `what` (an action id, or an option
+/// source), which needs `scope`.
+pub(crate) fn failure_of(
+    what: &'static str,
+    scope: syncaut_actions::Scope,
+    store_hash: &str,
+    answer: &Answer,
+) -> ExecError {
     match answer.status {
         401 => ExecError::InvalidAccessToken,
         403 => ExecError::Forbidden {
-            action: action.id,
-            scope_label: action.scope.label,
-            scope: action.scope.name,
+            action: what,
+            scope_label: scope.label,
+            scope: scope.name,
             store_hash: store_hash.to_owned(),
         },
         400 | 409 | 413 | 422 => ExecError::Rejected {

@@ -15,11 +15,13 @@
 
 mod catalog;
 mod customers;
+mod lists;
 mod orders;
 mod seed;
 mod wire;
 mod world;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +44,8 @@ pub const READ_ONLY_TOKEN: &str = "sandbox-read-only-token";
 #[derive(Clone)]
 pub struct Sandbox {
     world: Arc<Mutex<World>>,
+    /// More stores, by hash (see [`Sandbox::with_store`]).
+    others: Arc<BTreeMap<String, Arc<Mutex<World>>>>,
     latency: Duration,
 }
 
@@ -64,8 +68,25 @@ impl Sandbox {
         world.add_token(READ_ONLY_TOKEN, READ_ONLY_SCOPES);
         Self {
             world: Arc::new(Mutex::new(world)),
+            others: Arc::default(),
             latency: Duration::ZERO,
         }
+    }
+
+    /// Adds another store with this hash: seeded like the first, with the same tokens and
+    /// rate limit, and a quota of its own (as every BigCommerce store has).
+    pub fn with_store(mut self, hash: &str) -> Self {
+        let world = self.with_world(|first| first.another_store(hash));
+        Arc::make_mut(&mut self.others).insert(hash.to_owned(), Arc::new(Mutex::new(world)));
+        self
+    }
+
+    /// Changes or reads the state of the store with this hash (the first store for its
+    /// own hash); `None` for an unknown hash.
+    pub fn with_store_world<T>(&self, hash: &str, change: impl FnOnce(&mut World) -> T) -> Option<T> {
+        let world = self.others.get(hash)?;
+        let mut world = world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(change(&mut world))
     }
 
     /// Adds a token with chosen scopes.
@@ -88,6 +109,14 @@ impl Sandbox {
 
     /// Answers one request without HTTP.
     pub fn handle(&self, request: &Request) -> Response {
+        let hash = request
+            .path
+            .trim_start_matches('/')
+            .strip_prefix("stores/")
+            .and_then(|rest| rest.split('/').next());
+        if let Some(answer) = hash.and_then(|hash| self.with_store_world(hash, |w| w.handle(request))) {
+            return answer;
+        }
         self.with_world(|w| w.handle(request))
     }
 

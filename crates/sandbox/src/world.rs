@@ -16,6 +16,8 @@ enum Group {
     Orders,
     Customers,
     Information,
+    Channels,
+    Locations,
 }
 
 impl Group {
@@ -25,6 +27,8 @@ impl Group {
             Self::Orders => "store_v2_orders",
             Self::Customers => "store_v2_customers",
             Self::Information => "store_v2_information",
+            Self::Channels => "store_channel_settings",
+            Self::Locations => "store_locations",
         }
     }
 }
@@ -35,6 +39,8 @@ pub const ALL_SCOPES: &[&str] = &[
     "store_v2_orders",
     "store_v2_customers",
     "store_v2_information",
+    "store_channel_settings",
+    "store_locations",
 ];
 
 /// The read-only variants of [`ALL_SCOPES`].
@@ -43,6 +49,8 @@ pub const READ_ONLY_SCOPES: &[&str] = &[
     "store_v2_orders_read_only",
     "store_v2_customers_read_only",
     "store_v2_information_read_only",
+    "store_channel_settings_read_only",
+    "store_locations_read_only",
 ];
 
 /// Rate-limit settings (BigCommerce's headers, per store).
@@ -82,6 +90,7 @@ pub struct World {
     pub(crate) orders: BTreeMap<i64, Value>,
     pub(crate) next_id: i64,
     pub(crate) rate_limited: u32,
+    pub(crate) served: u64,
 }
 
 impl World {
@@ -116,7 +125,22 @@ impl World {
             orders: by_id(seed::orders()),
             next_id: 1000,
             rate_limited: 0,
+            served: 0,
         }
+    }
+
+    /// Another store with this hash, seeded like this one, with the same tokens and rate
+    /// limit.
+    pub fn another_store(&self, hash: &str) -> Self {
+        let mut world = Self::seeded(self.rate);
+        world.store_hash = hash.to_owned();
+        world.tokens = self.tokens.clone();
+        world
+    }
+
+    /// How many requests were answered (not 429) so far.
+    pub fn served_count(&self) -> u64 {
+        self.served
     }
 
     /// Accepts `token` with these scopes.
@@ -227,6 +251,7 @@ impl World {
         };
         let (allowed, headers) = self.rate_headers();
         let mut response = if allowed {
+            self.served += 1;
             self.route(version, rest, request, &scopes)
         } else {
             self.rate_limited += 1;
@@ -247,6 +272,9 @@ impl World {
         let (group, write) = match (version, rest) {
             (Version::V3, ["catalog", ..]) => (Group::Products, method != "GET"),
             (Version::V3, ["customers"]) => (Group::Customers, method != "GET"),
+            (Version::V2, ["customer_groups"]) => (Group::Customers, method != "GET"),
+            (Version::V3, ["channels"]) => (Group::Channels, method != "GET"),
+            (Version::V3, ["inventory", "locations"]) => (Group::Locations, method != "GET"),
             (Version::V2, ["orders", ..]) => (Group::Orders, method != "GET"),
             (Version::V2, ["store"]) => (Group::Information, false),
             (Version::V2, ["time"]) => return Response::json(200, json!({"time": 1_795_694_400})),
@@ -286,6 +314,10 @@ impl World {
             (Version::V2, "PUT", ["orders", o]) => self.update_order(id(o), body),
             (Version::V2, "DELETE", ["orders", o]) => self.delete_order(id(o)),
             (Version::V2, "GET", ["store"]) => Response::json(200, seed::store_information()),
+            (Version::V3, "GET", ["catalog", "brands"]) => crate::lists::brands(query),
+            (Version::V3, "GET", ["channels"]) => crate::lists::channels(query),
+            (Version::V3, "GET", ["inventory", "locations"]) => crate::lists::locations(query),
+            (Version::V2, "GET", ["customer_groups"]) => crate::lists::customer_groups(query),
             (_, _, _) => error(version, 405, "The method is not allowed for this resource.", None),
         }
     }

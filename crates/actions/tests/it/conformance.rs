@@ -1,6 +1,6 @@
 //! The registry against BigCommerce's own spec (through the generated operation index).
 
-use syncaut_actions::conformance::{Mismatch, check};
+use syncaut_actions::conformance::{Mismatch, check, check_source};
 use syncaut_actions::registry::{ORDERS_MODIFY, PRODUCTS_READ};
 use syncaut_actions::{ACTIONS, Action, Literal, Param, ParamType, Wire, find};
 
@@ -30,6 +30,77 @@ fn every_action_conforms_to_the_bigcommerce_spec() {
         "actions that disagree with BigCommerce's spec:\n{}",
         mismatches.join("\n")
     );
+}
+
+#[test]
+fn every_option_source_conforms_to_the_bigcommerce_spec() {
+    let mut mismatches = Vec::new();
+    for source in syncaut_actions::options::OPTION_SOURCES {
+        mismatches.extend(check_source(source).into_iter().map(|p| format!("{}: {p}", source.id)));
+    }
+    assert!(
+        mismatches.is_empty(),
+        "option sources that disagree with the spec:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn a_source_with_a_wrong_search_or_label_field_is_reported() {
+    let doctored = syncaut_actions::options::OptionSource {
+        search: &[syncaut_actions::QueryRule {
+            when: syncaut_actions::ValueLooks::Anything,
+            name: "title:like",
+        }],
+        label: syncaut_actions::options::Label::Fields {
+            fields: &["title"],
+            detail: None,
+        },
+        ..syncaut_actions::options::BRANDS
+    };
+    assert_eq!(
+        check_source(&doctored),
+        [
+            "GET /catalog/brands has no query parameter `title:like`",
+            "the records of GET /catalog/brands have no field `title`",
+        ]
+    );
+}
+
+/// Fields that offer values from the store keep their plain type (no `enum`, so a typed
+/// ID or a template stays valid) and name a source.
+#[test]
+fn fields_from_the_store_name_their_source_in_the_form() {
+    let form = syncaut_actions::schema::form_schema(find("create_category").unwrap());
+    let parent = &form["properties"]["parent_id"];
+    assert_eq!(
+        parent["type"],
+        serde_json::json!(["integer", "string"]),
+        "an ID or a template"
+    );
+    assert!(parent.get("enum").is_none() && parent.get("oneOf").is_none());
+    assert_eq!(parent["x-options"]["source"], "categories");
+    assert_eq!(
+        parent["x-options"]["dependsOn"],
+        serde_json::json!(["credential", "storeHash"])
+    );
+    assert_eq!(parent["x-options"]["leading"][0]["value"], 0);
+    let form = syncaut_actions::schema::form_schema(find("create_product").unwrap());
+    assert_eq!(form["properties"]["categories"]["x-options"]["multiple"], true);
+    assert_eq!(form["properties"]["brand_id"]["x-options"]["source"], "brands");
+    for action in ACTIONS {
+        for param in action.params {
+            if let Some(options) = &param.options {
+                assert!(
+                    matches!(param.ty, ParamType::Integer | ParamType::IntegerList),
+                    "{}.{}: values from {} are IDs",
+                    action.id,
+                    param.key,
+                    options.source.id
+                );
+            }
+        }
+    }
 }
 
 #[test]

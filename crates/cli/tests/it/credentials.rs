@@ -296,7 +296,7 @@ fn credentials_test_answers_in_the_docs_terms() {
         "valid: the token works for store `good1` (Jane's Jars, janesjars.example)"
     );
     assert!(stderr(&test("nostore")).starts_with("error[store_not_found]: Store not found (404)"));
-    assert!(stderr(&test("other")).starts_with("error[forbidden]: 403 Forbidden: the token may not read store `other`'s information: enable Information & Settings — Read-Only"));
+    assert!(stderr(&test("other")).starts_with("error[forbidden]: 403 Forbidden: your API token is missing the scope the credential test needs: Information & Settings — Read-Only (store_v2_information_read_only)."));
     assert!(stderr(&test("revoked")).starts_with("error[invalid_access_token]: Invalid Access Token"));
     for hash in ["good1", "nostore", "other", "revoked"] {
         assert_silent_about_token(&test(hash));

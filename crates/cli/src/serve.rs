@@ -1,0 +1,66 @@
+//! `syncaut serve`: the HTTP service ([`syncaut_server`]) until Ctrl-C or SIGTERM.
+
+use std::net::IpAddr;
+
+use clap::Args;
+
+use crate::error::CliError;
+
+/// `syncaut serve [--port 8080] [--host 127.0.0.1] [--database URL] [--sandbox]`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The address to listen on; loopback by default (the API key protects `/v1`, but
+    /// put a TLS proxy in front before opening it to a network).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Where runs are kept: sqlite://PATH (default: runs.db in the data directory).
+    #[arg(long)]
+    database: Option<String>,
+    /// Also start the local BigCommerce sandbox, point the service at it and save its
+    /// token as the credential `Sandbox`.
+    #[arg(long)]
+    sandbox: bool,
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+pub(crate) fn run(args: ServeArgs) -> Result<(), CliError> {
+    let options = syncaut_server::ServeOptions {
+        host: args.host,
+        port: args.port,
+        data_dir: syncaut_credentials::default_data_dir(),
+        database: args.database,
+        sandbox: args.sandbox,
+    };
+    // Runs execute on every core.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::io("start the async runtime", &e))?;
+    runtime
+        .block_on(syncaut_server::serve(options, stop_signal()))
+        .map_err(|e| CliError::new(e.code, e.message))
+}

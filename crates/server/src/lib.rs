@@ -1,0 +1,302 @@
+//! `syncaut serve`: the HTTP API a frontend and a workflow engine talk to.
+//!
+//! - `/v1/actions…`: the registry, each action's form and output schema, the "+ variable"
+//!   picker;
+//! - `/v1/options/{source}`: values of form fields that live in the store;
+//! - `/v1/credentials…`: the vault (tokens are write-only);
+//! - `/v1/runs…`: durable runs ([`syncaut_runs`]) with their events as Server-Sent Events;
+//! - `/healthz`, `/openapi.json` (generated from the handlers' types) and the web page.
+//!
+//! Every `/v1` route needs the API key ([`auth`]); the server binds to loopback unless told
+//! otherwise; request bodies are limited to [`BODY_LIMIT`].
+
+pub mod auth;
+pub mod error;
+mod openapi;
+mod options;
+mod routes;
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use bigcommerce_api::TransportConfig;
+use secrecy::SecretString;
+use syncaut_credentials::{DEFAULT_WORKSPACE, KeySource, Vault, VaultError, WorkspaceCredentials};
+use syncaut_executor::{CredentialStore, Executor};
+use syncaut_runs::{Engine, Runs, WorkerConfig};
+use tokio_util::sync::CancellationToken;
+
+pub use crate::auth::{API_KEY_ENV, API_KEY_FILE, ApiKey, KeyOrigin};
+pub use crate::openapi::document as openapi_document;
+
+/// The largest request body accepted (a workflow file is at most 1 MiB).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The name of the credential `serve --sandbox` saves.
+pub const SANDBOX_CREDENTIAL: &str = "Sandbox";
+
+/// How long a stopping server waits for runs in progress before it exits (they resume
+/// on the next start).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the server could not start.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct StartError {
+    /// A stable machine code.
+    pub code: &'static str,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl StartError {
+    /// An error with a code and a message.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn vault(e: &VaultError) -> Self {
+        Self::new(e.code(), e.to_string())
+    }
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The address to bind (loopback by default).
+    pub host: IpAddr,
+    /// The port (0 picks a free one).
+    pub port: u16,
+    /// The data directory: vault, API key, run database.
+    pub data_dir: PathBuf,
+    /// The run database (`sqlite://PATH`, or a path); default `<data dir>/runs.db`.
+    pub database: Option<String>,
+    /// Start the local sandbox and point everything at it.
+    pub sandbox: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            data_dir: syncaut_credentials::default_data_dir(),
+            database: None,
+            sandbox: false,
+        }
+    }
+}
+
+/// What the handlers share. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) runs: Runs,
+    pub(crate) vault: Vault,
+    pub(crate) executor: Executor,
+    /// Cancelled when the server stops: event streams end, so that it can.
+    pub(crate) stopping: CancellationToken,
+}
+
+/// The run database's path from `--database`.
+fn database_path(options: &ServeOptions) -> Result<PathBuf, StartError> {
+    let Some(url) = options.database.as_deref().map(str::trim) else {
+        return Ok(options.data_dir.join("runs.db"));
+    };
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if path.is_empty() {
+            return Err(StartError::new(
+                "invalid_database",
+                "--database sqlite:// needs a file path, such as sqlite:///var/lib/syncaut/runs.db",
+            ));
+        }
+        return Ok(PathBuf::from(path));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StartError::new(
+            "unsupported_database",
+            "this build keeps runs in SQLite only: leave out --database (runs.db in the data directory) or give sqlite://PATH",
+        ));
+    }
+    if url.contains("://") {
+        return Err(StartError::new(
+            "invalid_database",
+            format!("--database `{url}` is not a database URL this server knows; give sqlite://PATH"),
+        ));
+    }
+    Ok(PathBuf::from(url))
+}
+
+/// Creates the data directory, readable by the owner only.
+fn private_dir(dir: &Path) -> Result<(), StartError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| StartError::new("io", format!("cannot create the data directory {}: {e}", dir.display())))
+}
+
+/// Saves (or refreshes) the sandbox's full-access token as the `Sandbox` credential.
+async fn save_sandbox_credential(vault: &mut Vault) -> Result<(), StartError> {
+    let token = SecretString::from(syncaut_sandbox::FULL_ACCESS_TOKEN);
+    match vault.add(DEFAULT_WORKSPACE, SANDBOX_CREDENTIAL, &token).await {
+        Ok(_) => Ok(()),
+        Err(VaultError::AlreadyExists(_)) => vault
+            .replace_token(DEFAULT_WORKSPACE, SANDBOX_CREDENTIAL, &token)
+            .await
+            .map(drop)
+            .map_err(|e| StartError::vault(&e)),
+        Err(e) => Err(StartError::vault(&e)),
+    }
+}
+
+/// The router: `/v1` behind the API key; `/healthz`, `/openapi.json` and the page open.
+fn router(app: App, key: ApiKey) -> Router {
+    let v1 = Router::new()
+        .route("/actions", get(routes::list_actions))
+        .route("/actions/{id}", get(routes::get_action))
+        .route("/actions/{id}/variables", get(routes::variables))
+        .route("/options/{source}", post(options::options))
+        .route(
+            "/credentials",
+            post(routes::add_credential).get(routes::list_credentials),
+        )
+        .route("/credentials/{name}", axum::routing::delete(routes::remove_credential))
+        .route("/credentials/{name}/test", post(routes::test_credential))
+        .route("/runs", post(routes::create_run).get(routes::list_runs))
+        .route("/runs/{id}", get(routes::get_run))
+        .route("/runs/{id}/cancel", post(routes::cancel_run))
+        .route("/runs/{id}/events", get(routes::run_events))
+        .fallback(not_found)
+        .route_layer(axum::middleware::from_fn_with_state(key, auth::require_key));
+    Router::new()
+        .nest("/v1", v1)
+        .route("/healthz", get(routes::healthz))
+        .route("/openapi.json", get(openapi::serve))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+async fn not_found(uri: axum::http::Uri) -> error::ApiError {
+    error::ApiError::not_found(
+        "no_such_route",
+        format!("nothing is served at {}; /openapi.json lists the routes", uri.path()),
+    )
+}
+
+/// Starts everything and serves until `shutdown` resolves: opens the vault and the run
+/// database, loads (or makes) the API key, starts the sandbox with `--sandbox`, starts the
+/// run workers, binds, and prints where it listens on standard error.
+pub async fn serve(
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    private_dir(&options.data_dir)?;
+    let source = KeySource::from_env(&options.data_dir).map_err(|e| StartError::vault(&e))?;
+    let mut vault = Vault::open(&options.data_dir, source)
+        .await
+        .map_err(|e| StartError::vault(&e))?;
+    let (key, origin) = ApiKey::load_or_create(&options.data_dir)?;
+    let workers = WorkerConfig::from_env().map_err(|e| StartError::new("invalid_setting", e))?;
+
+    let sandbox = if options.sandbox {
+        let running = syncaut_sandbox::Sandbox::new()
+            .start()
+            .await
+            .map_err(|e| StartError::new("io", format!("cannot start the sandbox: {e}")))?;
+        save_sandbox_credential(&mut vault).await?;
+        Some(running)
+    } else {
+        None
+    };
+    let config = match &sandbox {
+        Some(running) => TransportConfig::new(&running.base_url()),
+        None => TransportConfig::from_env(),
+    }
+    .map_err(|e| StartError::new(e.code(), e.to_string()))?;
+    let executor = Executor::new(&config).map_err(|e| StartError::new(e.code(), e.to_string()))?;
+
+    let database = database_path(&options)?;
+    let runs = Runs::open(&database)
+        .await
+        .map_err(|e| StartError::new(e.code(), format!("{}: {e}", database.display())))?;
+
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.host, options.port))
+        .await
+        .map_err(|e| {
+            StartError::new(
+                "io",
+                format!(
+                    "cannot listen on {}:{}: {e}; choose another --port",
+                    options.host, options.port
+                ),
+            )
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::new("io", e.to_string()))?;
+
+    let credentials_vault = vault.clone();
+    let workspaces: syncaut_runs::Workspaces = Arc::new(move |workspace: &str| {
+        Arc::new(WorkspaceCredentials::new(credentials_vault.clone(), workspace)) as Arc<dyn CredentialStore>
+    });
+    let engine = Engine::new(runs.clone(), executor.clone(), workspaces);
+    let stop = CancellationToken::new();
+    let worker = {
+        let stop = stop.clone();
+        tokio::spawn(async move { engine.work(workers, stop).await })
+    };
+
+    let app = App {
+        runs,
+        vault,
+        executor,
+        stopping: stop.clone(),
+    };
+    if let Some(running) = &sandbox {
+        eprintln!("sandbox: {}", running.base_url());
+        eprintln!(
+            "the sandbox store is `{}`; its full-access token is saved as the credential `{SANDBOX_CREDENTIAL}`",
+            syncaut_sandbox::STORE_HASH
+        );
+    }
+    match &origin {
+        KeyOrigin::Generated(path) => eprintln!(
+            "API key (saved in {}; it is not printed again): {}",
+            path.display(),
+            key.reveal()
+        ),
+        KeyOrigin::File(path) => eprintln!("API key: in {}", path.display()),
+        KeyOrigin::Env => eprintln!("API key: from {API_KEY_ENV}"),
+    }
+    eprintln!("listening on http://{addr}");
+
+    let server_stop = stop.clone();
+    let served = axum::serve(listener, router(app, key))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = server_stop.cancelled() => {}
+            }
+            // Event streams end, and the workers stop taking runs.
+            server_stop.cancel();
+        })
+        .await;
+    stop.cancel();
+    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+        eprintln!("runs still in progress stop here and resume on the next start");
+    }
+    drop(sandbox);
+    served.map_err(|e| StartError::new("io", format!("the server stopped: {e}")))
+}
