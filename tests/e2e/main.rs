@@ -10,6 +10,7 @@ mod api;
 mod durable;
 mod forms;
 mod hostile;
+mod page;
 mod server;
 mod service;
 mod workflows;

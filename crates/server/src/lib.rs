@@ -15,6 +15,7 @@ pub mod error;
 mod openapi;
 mod options;
 mod routes;
+mod web;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -183,6 +184,7 @@ fn router(app: App, key: ApiKey) -> Router {
         .nest("/v1", v1)
         .route("/healthz", get(routes::healthz))
         .route("/openapi.json", get(openapi::serve))
+        .merge(web::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
