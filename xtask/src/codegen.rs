@@ -40,7 +40,12 @@ pub(crate) fn default_specs_dir(root: &Path) -> PathBuf {
 
 /// Runs the generator; in check mode, fails listing every stale file.
 pub(crate) fn run(options: &Options) -> Result<()> {
-    let root = repo_root();
+    run_in(&repo_root(), options)
+}
+
+/// [`run`] for the repository at `root`.
+pub(crate) fn run_in(root: &Path, options: &Options) -> Result<()> {
+    let root = root.to_path_buf();
     let specs_dir = options.specs.clone().unwrap_or_else(|| default_specs_dir(&root));
     if !specs_dir.is_dir() {
         bail!(
@@ -206,7 +211,7 @@ fn specs_module(manifest: &Manifest, versions: &[&'static str]) -> String {
 
 /// A spec's typed client (when it has a feature), its operation index and its API
 /// version.
-fn generate_spec(
+pub(crate) fn generate_spec(
     manifest: &Manifest,
     entry: &SpecEntry,
     overlays: &[&Overlay],
@@ -410,7 +415,7 @@ fn existing_files(out_dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-fn write_outputs(out_dir: &Path, outputs: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn write_outputs(out_dir: &Path, outputs: &BTreeMap<String, String>) -> Result<()> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     for name in existing_files(out_dir)? {
         if !outputs.contains_key(&name) {

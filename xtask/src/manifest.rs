@@ -28,7 +28,7 @@ pub(crate) struct Upstream {
 }
 
 /// One pinned spec file and what it becomes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct SpecEntry {
     /// Path below the upstream `reference/` folder.
     pub(crate) file: String,

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex};
+use bigcommerce_api::index::{self, Operation, ParamLocation, SpecIndex, Specs};
 use serde_json::Value;
 
 use crate::model::{Action, BodyShape, Items, Pagination, Paging, ParamType, ResponseShape, Total, Wire};
@@ -27,11 +27,16 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// Every mismatch between `action` and the operation the spec defines for its method
-/// and path; empty when the action conforms.
+/// Every mismatch between `action` and the operation the pinned spec defines for its
+/// method and path; empty when the action conforms.
 pub fn check(action: &Action) -> Vec<Mismatch> {
+    check_against(action, index::pinned())
+}
+
+/// [`check`] against other indexes (a newer release of the specs).
+pub fn check_against(action: &Action, specs: &Specs) -> Vec<Mismatch> {
     let mut problems = Vec::new();
-    match index::find_with_spec(action.api_version, action.method.as_str(), action.path) {
+    match specs.find_with_spec(action.api_version, action.method.as_str(), action.path) {
         None => problems.push(format!(
             "the {} spec has no operation {} {}",
             action.api_version,
@@ -46,8 +51,8 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
             check_response(action, spec, op, &mut problems);
             check_scope(action, op, &mut problems);
             check_paging(action, op, &mut problems);
-            check_extras_and_exists(action, spec, &mut problems);
-            check_body_lookups(action, spec, op, &mut problems);
+            check_extras_and_exists(action, spec, specs, &mut problems);
+            check_body_lookups(action, spec, op, specs, &mut problems);
             if op.deprecated && action.deprecated_because.is_none() {
                 problems.push(format!(
                     "{} {} is deprecated in the spec; move to the operation that replaces it, or record why in `deprecated_because`",
@@ -55,7 +60,7 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
                     action.path
                 ));
             }
-            check_count_endpoint(action, &mut problems);
+            check_count_endpoint(action, specs, &mut problems);
         }
     }
     problems
@@ -390,7 +395,7 @@ fn check_paging(action: &Action, op: &Operation, problems: &mut Vec<String>) {
 
 /// The count endpoint of a list must exist, answer its count field, and take the list's
 /// filters.
-fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
+fn check_count_endpoint(action: &Action, specs: &Specs, problems: &mut Vec<String>) {
     let Pagination::Pages(Paging {
         total: Total::CountEndpoint { path, field },
         page_param,
@@ -400,7 +405,7 @@ fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
     else {
         return;
     };
-    let Some((spec, op)) = index::find_with_spec(action.api_version, "GET", path) else {
+    let Some((spec, op)) = specs.find_with_spec(action.api_version, "GET", path) else {
         problems.push(format!("the count endpoint GET {path} is not in the spec"));
         return;
     };
@@ -427,7 +432,7 @@ fn check_count_endpoint(action: &Action, problems: &mut Vec<String>) {
 
 /// Every extra response field names a component schema of the spec, and an existence
 /// check names a list that takes the ID filter.
-fn check_extras_and_exists(action: &Action, spec: &SpecIndex, problems: &mut Vec<String>) {
+fn check_extras_and_exists(action: &Action, spec: &SpecIndex, specs: &Specs, problems: &mut Vec<String>) {
     for extra in action.response_extras {
         if !spec.schemas.contains_key(extra.list_of) {
             problems.push(format!(
@@ -437,7 +442,7 @@ fn check_extras_and_exists(action: &Action, spec: &SpecIndex, problems: &mut Vec
         }
     }
     if let Some(exists) = action.exists {
-        match index::find(action.api_version, "GET", exists.path) {
+        match specs.find(action.api_version, "GET", exists.path) {
             None => problems.push(format!("the existence check GET {} is not in the spec", exists.path)),
             Some(op) if op.parameter(exists.id_query, ParamLocation::Query).is_none() => problems.push(format!(
                 "the existence check GET {} does not take `{}`",
@@ -450,7 +455,7 @@ fn check_extras_and_exists(action: &Action, spec: &SpecIndex, problems: &mut Vec
 
 /// A body lookup asks an operation the spec has, with parameters it takes, and fills in a
 /// body field the spec defines, for a parameter the action has.
-fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
+fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, specs: &Specs, problems: &mut Vec<String>) {
     for lookup in action.body_lookups {
         if action.param(lookup.param).is_none() {
             problems.push(format!(
@@ -458,7 +463,7 @@ fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, problem
                 lookup.param
             ));
         }
-        match index::find(action.api_version, "GET", lookup.path) {
+        match specs.find(action.api_version, "GET", lookup.path) {
             None => problems.push(format!("the body lookup GET {} is not in the spec", lookup.path)),
             Some(get) => {
                 for pair in lookup.query {
@@ -503,7 +508,12 @@ fn check_scope(action: &Action, op: &Operation, problems: &mut Vec<String>) {
 /// search parameters, and the record fields its value and label read. Empty when it
 /// conforms.
 pub fn check_source(source: &OptionSource) -> Vec<String> {
-    let Some((spec, op)) = index::find_with_spec(source.api_version, "GET", source.path) else {
+    check_source_against(source, index::pinned())
+}
+
+/// [`check_source`] against other indexes (a newer release of the specs).
+pub fn check_source_against(source: &OptionSource, specs: &Specs) -> Vec<String> {
+    let Some((spec, op)) = specs.find_with_spec(source.api_version, "GET", source.path) else {
         return vec![format!(
             "the {} spec has no operation GET {}",
             source.api_version, source.path

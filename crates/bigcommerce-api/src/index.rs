@@ -173,23 +173,70 @@ impl OperationScopes {
     }
 }
 
-/// Every spec's index, parsed once.
-pub fn specs() -> &'static [SpecIndex] {
-    static SPECS: OnceLock<Vec<SpecIndex>> = OnceLock::new();
-    SPECS.get_or_init(|| {
-        crate::generated::INDEX_SOURCES
+/// A set of spec indexes: the pinned ones ([`pinned`]), or others built from a newer
+/// release of the specs (what `cargo xtask specs diff` checks the registry against).
+#[derive(Debug)]
+pub struct Specs(Vec<SpecIndex>);
+
+impl Specs {
+    /// Indexes read from their JSON text (as `cargo xtask codegen` writes them).
+    pub fn from_sources<S: AsRef<str>>(sources: &[S]) -> Result<Self, serde_json::Error> {
+        sources
             .iter()
-            .map(|source| {
-                // The files are generated and tested (`every_generated_index_parses`), not input.
-                serde_json::from_str(source).expect("generated operation index is valid; run `cargo xtask codegen`")
-            })
-            .collect()
+            .map(|source| serde_json::from_str(source.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+
+    /// Every spec's index.
+    pub fn all(&self) -> &[SpecIndex] {
+        &self.0
+    }
+
+    /// The operation with this API version, method and path template.
+    pub fn find(&self, version: ApiVersion, method: &str, path: &str) -> Option<&Operation> {
+        self.find_with_spec(version, method, path).map(|(_, op)| op)
+    }
+
+    /// Like [`Self::find`], with the spec the operation belongs to (to resolve its `$ref`s).
+    pub fn find_with_spec(&self, version: ApiVersion, method: &str, path: &str) -> Option<(&SpecIndex, &Operation)> {
+        self.0.iter().filter(|s| s.api_version == version).find_map(|spec| {
+            spec.operations
+                .iter()
+                .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path)
+                .map(|op| (spec, op))
+        })
+    }
+
+    /// The operation with this operationId, with its spec.
+    pub fn by_operation_id(&self, operation_id: &str) -> Option<(&SpecIndex, &Operation)> {
+        self.0.iter().find_map(|spec| {
+            spec.operations
+                .iter()
+                .find(|op| op.operation_id == operation_id)
+                .map(|op| (spec, op))
+        })
+    }
+}
+
+/// The indexes of the pinned specs, parsed once.
+pub fn pinned() -> &'static Specs {
+    static SPECS: OnceLock<Specs> = OnceLock::new();
+    // The files are generated and tested (`every_generated_index_parses`), not input.
+    SPECS.get_or_init(|| {
+        Specs::from_sources(crate::generated::INDEX_SOURCES)
+            .expect("generated operation index is valid; run `cargo xtask codegen`")
     })
+}
+
+/// Every pinned spec's index.
+pub fn specs() -> &'static [SpecIndex] {
+    pinned().all()
 }
 
 /// The operation with this API version, method and path template.
 pub fn find(version: ApiVersion, method: &str, path: &str) -> Option<&'static Operation> {
-    find_with_spec(version, method, path).map(|(_, op)| op)
+    pinned().find(version, method, path)
 }
 
 /// Like [`find`], with the spec the operation belongs to (to resolve its `$ref`s).
@@ -198,22 +245,12 @@ pub fn find_with_spec(
     method: &str,
     path: &str,
 ) -> Option<(&'static SpecIndex, &'static Operation)> {
-    specs().iter().filter(|s| s.api_version == version).find_map(|spec| {
-        spec.operations
-            .iter()
-            .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path)
-            .map(|op| (spec, op))
-    })
+    pinned().find_with_spec(version, method, path)
 }
 
 /// The operation with this operationId, with its spec.
 pub fn by_operation_id(operation_id: &str) -> Option<(&'static SpecIndex, &'static Operation)> {
-    specs().iter().find_map(|spec| {
-        spec.operations
-            .iter()
-            .find(|op| op.operation_id == operation_id)
-            .map(|op| (spec, op))
-    })
+    pinned().by_operation_id(operation_id)
 }
 
 impl Operation {
