@@ -237,8 +237,11 @@ async fn scenario(title: &str, stores: &[String]) {
         elapsed.as_secs_f64(),
     );
     println!(
-        "  run latency: p50 {:.1} s, p99 {:.1} s, max {:.1} s",
+        "  run latency: p10 {:.1} s, p25 {:.1} s, p50 {:.1} s, p75 {:.1} s, p99 {:.1} s, max {:.1} s",
+        percentile(&latencies, 0.10),
+        percentile(&latencies, 0.25),
         percentile(&latencies, 0.50),
+        percentile(&latencies, 0.75),
         percentile(&latencies, 0.99),
         percentile(&latencies, 1.0)
     );
