@@ -13,6 +13,7 @@ mod hostile;
 mod page;
 mod server;
 mod service;
+mod triggers;
 mod workflows;
 
 use std::path::Path;

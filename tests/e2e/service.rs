@@ -55,8 +55,11 @@ impl Service {
     /// Starts `syncaut serve --port 0 ARGS` and waits until it listens.
     pub(crate) fn start(start: Start<'_>) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_syncaut"));
+        command.arg("serve");
+        if !start.args.contains(&"--port") {
+            command.args(["--port", "0"]);
+        }
         command
-            .args(["serve", "--port", "0"])
             .args(start.args)
             .env("SYNCAUT_DATA_DIR", start.data_dir)
             .env("SYNCAUT_MASTER_KEY", MASTER_KEY)
@@ -64,6 +67,9 @@ impl Service {
             .env_remove("SYNCAUT_BIGCOMMERCE_API_URL")
             .env_remove("SYNCAUT_RUN_CONCURRENCY")
             .env_remove("SYNCAUT_QUEUE_HEARTBEAT_SECS")
+            .env_remove("SYNCAUT_PUBLIC_URL")
+            .env_remove("SYNCAUT_TRIGGER_SAFETY_POLL_SECS")
+            .env_remove("SYNCAUT_HOOK_CHECK_SECS")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::model::{Action, BodyShape, Items, Pagination, Paging, ParamType, ResponseShape, Total, Wire};
 use crate::options::{Label, OptionSource};
 use crate::output::properties;
+use crate::triggers::{Condition, Identity, Since, Trigger};
 
 /// One way an action disagrees with the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -574,4 +575,87 @@ fn item_fields(spec: &SpecIndex, op: &Operation, items: Items) -> Option<Vec<Str
     let list = spec.resolve(&list);
     let item = list.get("items")?;
     Some(properties(spec, item).into_iter().map(|(name, _)| name).collect())
+}
+
+/// Every way a trigger disagrees with the pinned specs: its webhook scope, its poll
+/// endpoint, filter, sort and paging parameters and the record fields it reads, its record
+/// action. Empty when it conforms.
+pub fn check_trigger(trigger: &Trigger) -> Vec<String> {
+    check_trigger_against(trigger, index::pinned())
+}
+
+/// [`check_trigger`] against other indexes (a newer release of the specs).
+pub fn check_trigger_against(trigger: &Trigger, specs: &Specs) -> Vec<String> {
+    let mut problems = Vec::new();
+    // The webhooks spec documents each scope as a payload schema titled with it.
+    let documented = specs.all().iter().filter(|s| s.module == "webhooks").any(|spec| {
+        spec.schemas
+            .values()
+            .any(|schema| schema.get("title").and_then(Value::as_str) == Some(trigger.webhook))
+    });
+    if !documented {
+        problems.push(format!("the webhooks spec documents no scope `{}`", trigger.webhook));
+    }
+    let poll = &trigger.poll;
+    match specs.find_with_spec(poll.api_version, "GET", poll.path) {
+        None => problems.push(format!(
+            "the {} spec has no operation GET {} to poll",
+            poll.api_version, poll.path
+        )),
+        Some((spec, op)) => {
+            if op.deprecated {
+                problems.push(format!("GET {} is deprecated in the spec", poll.path));
+            }
+            let (since_param, since_field) = match poll.since {
+                Since::IdAbove { param, .. } => (param, "id"),
+                Since::TimeFrom { param, field, .. } => (param, field),
+            };
+            for name in [since_param, poll.page_param, poll.limit_param] {
+                if op.parameter(name, ParamLocation::Query).is_none() {
+                    problems.push(format!("GET {} has no query parameter `{name}`", poll.path));
+                }
+            }
+            for pair in poll.sort {
+                match op.parameter(pair.name, ParamLocation::Query) {
+                    None => problems.push(format!("GET {} has no query parameter `{}`", poll.path, pair.name)),
+                    Some(p) => check_literal(pair.name, pair.name, pair.value, p, &mut problems),
+                }
+            }
+            if !op.scopes.read_only.iter().any(|s| s == trigger.scope.name) {
+                problems.push(format!(
+                    "scope `{}` is not a read-only scope of GET {} (spec: {:?})",
+                    trigger.scope.name, poll.path, op.scopes.read_only
+                ));
+            }
+            let mut read = vec![since_field, "id"];
+            if let Condition::Changed { field, .. } = trigger.condition {
+                read.push(field);
+            }
+            if trigger.identity == Identity::Version {
+                read.push("date_modified");
+            }
+            match item_fields(spec, op, poll.items) {
+                None => problems.push(format!(
+                    "the spec's answer to GET {} is not a list of records",
+                    poll.path
+                )),
+                Some(fields) => {
+                    for field in read {
+                        if !fields.iter().any(|f| f == field) {
+                            problems.push(format!("the records of GET {} have no field `{field}`", poll.path));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match crate::find(trigger.record.action) {
+        None => problems.push(format!("the record action `{}` does not exist", trigger.record.action)),
+        Some(action) if action.param(trigger.record.id_param).is_none() => problems.push(format!(
+            "the record action `{}` has no parameter `{}`",
+            action.id, trigger.record.id_param
+        )),
+        Some(_) => {}
+    }
+    problems
 }

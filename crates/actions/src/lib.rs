@@ -11,6 +11,8 @@
 //! - [`jsonschema`]: BigCommerce's OpenAPI 3.0 schemas as JSON Schema 2020-12.
 //! - [`options`]: where values of fields that live in the store come from (option
 //!   sources), as data.
+//! - [`triggers`]: what starts a workflow when orders, products or customers change
+//!   (webhook scope, polling, the full record), as data.
 //! - [`StepName`]: the step-name rule, written once.
 
 pub mod conformance;
@@ -21,6 +23,7 @@ pub mod output;
 pub mod registry;
 pub mod schema;
 pub mod step_name;
+pub mod triggers;
 
 pub use model::{
     Action, ActionKind, BodyLookup, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination,

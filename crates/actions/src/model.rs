@@ -343,6 +343,8 @@ pub enum Control {
     ReturnAll,
     /// With `ReturnAll`: stop after this many records.
     Limit,
+    /// A trigger's own setting (a status to reach, a threshold), read by the trigger.
+    Trigger,
 }
 
 impl Wire {

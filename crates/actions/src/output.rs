@@ -241,3 +241,46 @@ fn first_sentence(text: &str) -> String {
     let end = line.find(". ").map_or(line.len(), |i| i + 1);
     line[..end].to_owned()
 }
+
+/// The key beside the envelope that a trigger's output adds: what happened.
+pub const TRIGGER_EVENT_KEY: &str = "event";
+
+/// The JSON Schema of a trigger's output: the envelope with the full record as `data`
+/// (what the record action returns), the trigger's id as `action`, and `event`.
+pub fn trigger_envelope_schema(trigger: &crate::triggers::Trigger) -> Value {
+    let mut schema = envelope_schema(trigger.record_action());
+    schema["title"] = Value::from(format!("Output of the trigger {}", trigger.title));
+    schema["properties"]["action"] = json!({"const": trigger.id});
+    schema["properties"][TRIGGER_EVENT_KEY] = json!({
+        "type": "object",
+        "description": "What started the run.",
+        "properties": {
+            "source": {"enum": ["webhook", "poll"], "description": "How the change was learnt: a webhook from BigCommerce, or polling."},
+            "scope": {"type": "string", "description": "The webhook scope of the change, such as store/order/created."},
+            "id": {"type": "integer", "description": "The ID of the record that changed."},
+            "changes": {
+                "type": "object",
+                "description": "What changed, where known: the field, with its value before (`from`, null when unknown) and after (`to`).",
+                "additionalProperties": {"type": "object", "properties": {"from": {}, "to": {}}}
+            }
+        },
+        "required": ["source", "scope", "id"]
+    });
+    schema["required"] = json!(["data", "action", "storeHash", TRIGGER_EVENT_KEY]);
+    schema
+}
+
+/// The "+ variable" picker's entries for a workflow's trigger, referenced as
+/// `{{trigger.data…}}`.
+pub fn trigger_variables(trigger: &crate::triggers::Trigger) -> Vec<Variable> {
+    let mut entries = variables(trigger.record_action(), crate::triggers::TRIGGER_STEP);
+    for entry in &mut entries {
+        entry.description = entry.description.replace(trigger.record_action().title, trigger.title);
+    }
+    entries.push(Variable {
+        expression: format!("{{{{{}.{TRIGGER_EVENT_KEY}.changes}}}}", crate::triggers::TRIGGER_STEP),
+        type_name: "object".into(),
+        description: "What changed, where known (from → to).".into(),
+    });
+    entries
+}

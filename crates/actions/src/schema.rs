@@ -99,6 +99,45 @@ pub fn form_schema(action: &Action) -> Value {
     })
 }
 
+/// The JSON Schema of a trigger's settings in a workflow: how it learns of changes
+/// (`mode`), how often it polls (`every`) and its own parameters.
+pub fn trigger_schema(trigger: &crate::triggers::Trigger) -> Value {
+    let mut properties = Map::new();
+    properties.insert(
+        "mode".into(),
+        json!({
+            "title": "Mode",
+            "description": "poll: ask the store for changes every interval (works anywhere). webhook: BigCommerce calls the service (it must be reachable over HTTPS at SYNCAUT_PUBLIC_URL); it also polls now and then as a safety net.",
+            "type": "string",
+            "oneOf": titled_options([(json!("poll"), "Poll"), (json!("webhook"), "Webhook")].into_iter()),
+            "default": "poll",
+        }),
+    );
+    properties.insert(
+        "every".into(),
+        json!({
+            "title": "Every",
+            "description": "How often to poll, such as 30s, 5m or 1h (at least 1s).",
+            "type": "string",
+            "pattern": "^[1-9][0-9]*(s|m|h)$",
+            "default": "60s",
+        }),
+    );
+    for param in trigger.params {
+        properties.insert(param.key.to_owned(), param_schema(param));
+    }
+    json!({
+        "$schema": DIALECT,
+        "title": trigger.title,
+        "description": trigger.description,
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+        "x-trigger": trigger.id,
+        "x-scope": {"name": trigger.scope.name, "label": trigger.scope.label},
+    })
+}
+
 fn param_schema(param: &Param) -> Value {
     let mut schema = Map::new();
     schema.insert("title".into(), param.title.into());

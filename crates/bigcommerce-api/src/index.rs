@@ -309,7 +309,11 @@ mod tests {
         assert_eq!(specs.len(), crate::SPECS.len());
         for spec in specs {
             assert!(!spec.operations.is_empty(), "{}", spec.module);
-            assert!(!spec.scopes.is_empty(), "{} lists no scopes", spec.module);
+            // The webhooks spec says "OAuth scopes: None required" (the default scope of an
+            // API account manages webhooks); every other spec has a scope table.
+            if spec.module != "webhooks" {
+                assert!(!spec.scopes.is_empty(), "{} lists no scopes", spec.module);
+            }
         }
     }
 

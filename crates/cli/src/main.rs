@@ -13,6 +13,7 @@ mod run;
 mod sandbox;
 mod serve;
 mod store_check;
+mod triggers;
 mod workflow;
 
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     /// Inspect the BigCommerce actions and export their form schemas.
     #[command(subcommand)]
     Actions(actions::ActionsCommand),
+    /// Inspect the triggers that start workflows when orders, products or customers change.
+    #[command(subcommand)]
+    Triggers(triggers::TriggersCommand),
     /// Manage saved BigCommerce credentials (tokens encrypted at rest).
     #[command(subcommand)]
     Credentials(credentials::CredentialsCommand),
@@ -62,6 +66,10 @@ fn main() -> ExitCode {
         Command::Actions(command) => {
             let json = command.wants_json();
             (actions::run(command), json)
+        }
+        Command::Triggers(command) => {
+            let json = command.wants_json();
+            (triggers::run(command), json)
         }
         Command::Credentials(command) => {
             let json = command.wants_json();

@@ -24,6 +24,9 @@ pub(crate) enum SandboxCommand {
         /// Generated orders to add to the seeded ones.
         #[arg(long, default_value_t = 0)]
         extra_orders: usize,
+        /// Deliver every webhook payload twice, as BigCommerce sometimes does.
+        #[arg(long)]
+        duplicate_webhooks: bool,
     },
 }
 
@@ -33,6 +36,7 @@ pub(crate) fn run(command: SandboxCommand) -> Result<(), CliError> {
         host,
         extra_products,
         extra_orders,
+        duplicate_webhooks,
     } = command;
     let runtime = crate::runtime()?;
     runtime.block_on(async {
@@ -58,7 +62,10 @@ pub(crate) fn run(command: SandboxCommand) -> Result<(), CliError> {
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        let sandbox = Sandbox::new();
+        let mut sandbox = Sandbox::new();
+        if duplicate_webhooks {
+            sandbox = sandbox.with_duplicate_deliveries();
+        }
         sandbox.with_world(|w| {
             w.add_generated_products(extra_products);
             w.add_generated_orders(extra_orders);

@@ -54,6 +54,16 @@ pub(crate) fn run(command: WorkflowCommand) -> Result<(), CliError> {
     let invalid =
         |e: syncaut_workflow::WorkflowError| CliError::new("invalid_workflow", format!("{}: {e}", file.display()));
     let plan = Plan::parse(&text).map_err(invalid)?;
+    if let Some(trigger) = plan.trigger.as_ref().filter(|_| !dry_run) {
+        return Err(CliError::new(
+            "trigger_needs_service",
+            format!(
+                "{}: this workflow starts with the trigger `{}`, which starts a run for each event: save it in `syncaut serve` (POST /v1/workflows); `--dry-run` shows its steps",
+                file.display(),
+                trigger.trigger.id
+            ),
+        ));
+    }
     let target = if sandbox {
         Target::Override {
             store_hash: StoreHash::new(STORE_HASH).map_err(|e| CliError::new(e.code(), e.to_string()))?,

@@ -13,7 +13,9 @@
 //! of a worker names the epoch it claimed, so a worker that was presumed dead and comes back
 //! cannot overwrite the run it lost ([`store`]).
 
+mod saved;
 mod store;
+pub mod triggers;
 pub mod worker;
 
 use std::fmt;
@@ -30,6 +32,7 @@ use thiserror::Error;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::saved::SavedWorkflow;
 pub use crate::store::{EventRecord, RunJob, RunSummary, RunView, StepView};
 pub use crate::worker::{Engine, WorkerConfig, Workspaces};
 
@@ -225,6 +228,9 @@ impl Runs {
             .await
             .map_err(|e| RunsError::Database(format!("cannot prepare the queue tables: {e}")))?;
         store::create_tables(&pool).await?;
+        for statement in saved::TABLES {
+            sqlx::query(statement).execute(&pool).await?;
+        }
         Ok(Self(Arc::new(Shared {
             pool,
             changed: watch::channel(0).0,
@@ -265,8 +271,33 @@ impl Runs {
         plan: &syncaut_workflow::Plan,
         workspace: &str,
     ) -> Result<RunSummary, RunsError> {
-        let summary = store::insert_run(&self.0.pool, definition, plan, workspace).await?;
+        let summary = store::insert_run(&self.0.pool, definition, plan, workspace, None)
+            .await?
+            .ok_or_else(|| RunsError::Database("a run without a trigger event was refused as a duplicate".into()))?;
         self.notify();
+        Ok(summary)
+    }
+
+    /// Stores and queues the run a trigger event starts, with the trigger's output as its
+    /// first checkpoint; `None` when the event (by `key`, per workflow) already started one.
+    pub(crate) async fn submit_triggered(
+        &self,
+        saved: &SavedWorkflow,
+        plan: &syncaut_workflow::Plan,
+        key: &str,
+        output: &Value,
+    ) -> Result<Option<RunSummary>, RunsError> {
+        let trigger = plan.trigger.as_ref().map_or("trigger", |t| t.trigger.id);
+        let event = store::TriggerStart {
+            workflow: &saved.name,
+            key,
+            trigger,
+            output,
+        };
+        let summary = store::insert_run(&self.0.pool, &saved.definition, plan, &saved.workspace, Some(event)).await?;
+        if summary.is_some() {
+            self.notify();
+        }
         Ok(summary)
     }
 

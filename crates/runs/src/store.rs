@@ -187,15 +187,44 @@ async fn append_event(tx: &mut Transaction<'_, Sqlite>, run: &str, event: &RunEv
     Ok(())
 }
 
+/// A run a trigger starts: its event (unique per workflow) and the trigger's output, the
+/// run's first checkpoint.
+pub(crate) struct TriggerStart<'a> {
+    pub(crate) workflow: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) trigger: &'a str,
+    pub(crate) output: &'a Value,
+}
+
+/// Stores a run and queues it, in one transaction. With a trigger event, nothing is stored
+/// when the event already started a run (`None`).
 pub(crate) async fn insert_run(
     pool: &SqlitePool,
     definition: &str,
     plan: &syncaut_workflow::Plan,
     workspace: &str,
-) -> Result<RunSummary, RunsError> {
+    event: Option<TriggerStart<'_>>,
+) -> Result<Option<RunSummary>, RunsError> {
     let id = ulid::Ulid::generate().to_string();
     let created = now_ms();
     let mut tx = pool.begin().await?;
+    let mut first = 0;
+    if let Some(event) = &event {
+        let fresh = sqlx::query(
+            "INSERT INTO trigger_events (workflow, key, run_id, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workflow, key) DO NOTHING",
+        )
+        .bind(event.workflow)
+        .bind(event.key)
+        .bind(&id)
+        .bind(created)
+        .execute(&mut *tx)
+        .await?;
+        if fresh.rows_affected() == 0 {
+            return Ok(None);
+        }
+        first = 1;
+    }
     sqlx::query(
         "INSERT INTO runs (id, workflow_name, workspace, definition, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
@@ -207,13 +236,27 @@ pub(crate) async fn insert_run(
     .bind(created)
     .execute(&mut *tx)
     .await?;
+    if let Some(event) = &event {
+        sqlx::query(
+            "INSERT INTO run_steps (run_id, idx, name, action, writes, status, output, started_at, finished_at)
+             VALUES (?1, 0, ?2, ?3, 0, ?4, ?5, ?6, ?6)",
+        )
+        .bind(&id)
+        .bind(syncaut_actions::triggers::TRIGGER_STEP)
+        .bind(event.trigger)
+        .bind(StepStatus::Succeeded.as_str())
+        .bind(event.output.to_string())
+        .bind(created)
+        .execute(&mut *tx)
+        .await?;
+    }
     for (index, step) in plan.steps.iter().enumerate() {
         let action = step.params.action();
         sqlx::query(
             "INSERT INTO run_steps (run_id, idx, name, action, writes, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(&id)
-        .bind(index as i64)
+        .bind((first + index) as i64)
         .bind(step.name.as_str())
         .bind(action.id)
         .bind(action.method != syncaut_actions::Method::Get)
@@ -239,13 +282,13 @@ pub(crate) async fn insert_run(
         .await
         .map_err(|e| RunsError::Database(format!("cannot queue the run: {e}")))?;
     tx.commit().await?;
-    Ok(RunSummary {
+    Ok(Some(RunSummary {
         id,
         workflow: plan.name.clone(),
         status: RunStatus::Queued,
         created_at: rfc3339(created),
         finished_at: None,
-    })
+    }))
 }
 
 pub(crate) async fn get_run(pool: &SqlitePool, id: &str) -> Result<Option<crate::RunView>, RunsError> {

@@ -157,8 +157,12 @@ impl Engine {
             run: id,
             epoch: claim.epoch,
         };
+        // A run a trigger started has the trigger's output as its first row.
+        let offset = usize::from(claim.steps.first().is_some_and(|row| {
+            row.name == syncaut_actions::triggers::TRIGGER_STEP && row.status == StepStatus::Succeeded
+        }));
         let plan = match Plan::parse(&claim.definition) {
-            Ok(plan) if plan.steps.len() == claim.steps.len() => plan,
+            Ok(plan) if plan.steps.len() + offset == claim.steps.len() => plan,
             Ok(_) | Err(_) => {
                 let error = json!({
                     "code": "invalid_workflow",
@@ -187,7 +191,7 @@ impl Engine {
             && row.status == StepStatus::Running
             && row.writes
         {
-            let planned = &plan.steps[start];
+            let planned = &plan.steps[start - offset];
             let step = StepRef {
                 index: start,
                 name: planned.name.as_str(),
@@ -213,7 +217,9 @@ impl Engine {
                 .await?;
             return Ok(());
         }
-        for (index, planned) in plan.steps.iter().enumerate().skip(start) {
+        for (index, planned) in plan.steps.iter().enumerate().skip(start - offset) {
+            let plan_index = index;
+            let index = index + offset;
             if token.is_cancelled() || store::cancel_requested(pool, id).await? {
                 fence.finish(RunStatus::Cancelled, None).await?;
                 return Ok(());
@@ -231,7 +237,7 @@ impl Engine {
             // Under a busy quota, older runs' requests go first.
             let stats = Stats::with_priority(u64::try_from(claim_created).unwrap_or(0));
             let execution = async {
-                let step = plan.step(index, &Target::AsWritten)?;
+                let step = plan.step(plan_index, &Target::AsWritten)?;
                 self.executor
                     .execute(&step, &outputs, credentials.as_ref(), &stats)
                     .await

@@ -85,9 +85,20 @@ impl World {
         let visible = param(query, "is_visible").map(|v| v == "true" || v == "1");
         let availability = param(query, "availability");
         let ids = id_list(query, "id:in");
-        let items = self
+        let above = match param(query, "id:greater").map(str::parse::<i64>) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(_)) => return unprocessable("id:greater", "must be an integer"),
+        };
+        let modified = match date_filter(query, "date_modified:min", Version::V3) {
+            Ok(modified) => modified,
+            Err(response) => return response,
+        };
+        let mut items: Vec<&Value> = self
             .products
             .values()
+            .filter(|p| above.is_none_or(|min| p["id"].as_i64().is_some_and(|id| id > min)))
+            .filter(|p| modified.is_none_or(|min| record_time(p, "date_modified") >= min))
             .filter(|p| {
                 keyword
                     .as_ref()
@@ -98,8 +109,15 @@ impl World {
             .filter(|p| {
                 ids.as_ref()
                     .is_none_or(|ids| p["id"].as_i64().is_some_and(|id| ids.contains(&id)))
-            });
-        v3_page(items, query, |p| self.product_view(p, query))
+            })
+            .collect();
+        if let Some(sort) = param(query, "sort") {
+            if !["id", "name", "price", "date_modified", "inventory_level"].contains(&sort) {
+                return unprocessable("sort", "is not a field products can be sorted by");
+            }
+            sort_records(&mut items, sort, param(query, "direction") == Some("desc"));
+        }
+        v3_page(items.into_iter(), query, |p| self.product_view(p, query))
     }
 
     pub(crate) fn product_not_found() -> Response {
@@ -143,6 +161,7 @@ impl World {
         product["base_variant_id"] = base["id"].clone();
         self.variants.insert(id, vec![base]);
         self.products.insert(id, product.clone());
+        self.emit("store/product/created", json!({"type": "product", "id": id}));
         Response::json(200, json!({"data": product, "meta": {}}))
     }
 
@@ -174,6 +193,7 @@ impl World {
         let Some(product) = self.products.get_mut(&id) else {
             return Self::product_not_found();
         };
+        let level_before = product["inventory_level"].as_i64().unwrap_or(0);
         copy_fields(product, &body, PRODUCT_FIELDS);
         product["calculated_price"] = product["price"].clone();
         product["date_modified"] = json!(at);
@@ -190,6 +210,14 @@ impl World {
         {
             base["inventory_level"] = level;
             base["inventory_warning_level"] = warning;
+        }
+        self.emit("store/product/updated", json!({"type": "product", "id": id}));
+        let level_after = product["inventory_level"].as_i64().unwrap_or(0);
+        if level_after != level_before {
+            self.emit(
+                "store/product/inventory/updated",
+                json!({"type": "product", "id": id, "inventory": {"product_id": id, "method": "absolute", "value": level_after - level_before}}),
+            );
         }
         Response::json(200, json!({"data": product, "meta": {}}))
     }

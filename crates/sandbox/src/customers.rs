@@ -47,7 +47,29 @@ impl World {
                     .as_ref()
                     .is_none_or(|list| c["company"].as_str().is_some_and(|m| list.contains(&m.to_lowercase())))
             });
-        v3_page(items, query, Value::clone)
+        let (created, modified) = match (
+            date_filter(query, "date_created:min", Version::V3),
+            date_filter(query, "date_modified:min", Version::V3),
+        ) {
+            (Ok(created), Ok(modified)) => (created, modified),
+            (Err(response), _) | (_, Err(response)) => return response,
+        };
+        let mut items: Vec<&Value> = items
+            .filter(|c| created.is_none_or(|min| record_time(c, "date_created") >= min))
+            .filter(|c| modified.is_none_or(|min| record_time(c, "date_modified") >= min))
+            .collect();
+        if let Some(sort) = param(query, "sort") {
+            let Some((field, direction)) = sort.split_once(':').filter(|(f, d)| {
+                ["date_created", "date_modified", "last_name"].contains(f) && ["asc", "desc"].contains(d)
+            }) else {
+                return unprocessable(
+                    "sort",
+                    "must be one of date_created, date_modified or last_name with :asc or :desc",
+                );
+            };
+            sort_records(&mut items, field, direction == "desc");
+        }
+        v3_page(items.into_iter(), query, Value::clone)
     }
 
     pub(crate) fn check_customer_fields(&self, customer: &Map<String, Value>, own_id: Option<i64>) -> FieldResult {
@@ -130,6 +152,7 @@ impl World {
             customer["date_created"] = json!(at.replace("+00:00", "Z"));
             customer["date_modified"] = customer["date_created"].clone();
             self.customers.insert(id, customer.clone());
+            self.emit("store/customer/created", json!({"type": "customer", "id": id}));
             created.push(customer);
         }
         Response::json(200, json!({"data": created, "meta": {}}))
@@ -172,6 +195,7 @@ impl World {
                 );
                 customer["date_modified"] = json!(at.replace("+00:00", "Z"));
                 updated.push(customer.clone());
+                self.emit("store/customer/updated", json!({"type": "customer", "id": id}));
             }
         }
         Response::json(200, json!({"data": updated, "meta": {}}))

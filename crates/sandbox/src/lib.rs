@@ -15,9 +15,11 @@
 
 mod catalog;
 mod customers;
+mod hooks;
 mod lists;
 mod orders;
 mod seed;
+mod time;
 mod wire;
 mod world;
 
@@ -30,6 +32,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response as HttpResponse;
 
+pub use crate::hooks::Delivery;
 pub use crate::seed::{ORDER_STATUSES, STORE_HASH};
 pub use crate::wire::{Request, Response};
 pub use crate::world::{ALL_SCOPES, READ_ONLY_SCOPES, RateLimit, World};
@@ -47,6 +50,12 @@ pub struct Sandbox {
     /// More stores, by hash (see [`Sandbox::with_store`]).
     others: Arc<BTreeMap<String, Arc<Mutex<World>>>>,
     latency: Duration,
+    /// Deliver every webhook payload twice (BigCommerce does, now and then).
+    duplicates: bool,
+    /// Where webhook deliveries go once the sandbox serves.
+    outbound: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(String, Delivery)>>>,
+    /// Webhook deliveries answered 2xx so far.
+    delivered: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Sandbox {
@@ -70,7 +79,21 @@ impl Sandbox {
             world: Arc::new(Mutex::new(world)),
             others: Arc::default(),
             latency: Duration::ZERO,
+            duplicates: false,
+            outbound: Arc::default(),
+            delivered: Arc::default(),
         }
+    }
+
+    /// Delivers every webhook payload twice, as BigCommerce may (receivers must dedupe).
+    pub fn with_duplicate_deliveries(mut self) -> Self {
+        self.duplicates = true;
+        self
+    }
+
+    /// Webhook deliveries that were answered 2xx so far.
+    pub fn deliveries_acknowledged(&self) -> u64 {
+        self.delivered.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Adds another store with this hash: seeded like the first, with the same tokens and
@@ -107,17 +130,62 @@ impl Sandbox {
         change(&mut world)
     }
 
-    /// Answers one request without HTTP.
+    /// Answers one request without HTTP; the webhook events it causes are delivered when
+    /// the sandbox serves.
     pub fn handle(&self, request: &Request) -> Response {
         let hash = request
             .path
             .trim_start_matches('/')
             .strip_prefix("stores/")
             .and_then(|rest| rest.split('/').next());
-        if let Some(answer) = hash.and_then(|hash| self.with_store_world(hash, |w| w.handle(request))) {
-            return answer;
+        let answered = hash.and_then(|hash| {
+            self.with_store_world(hash, |w| (w.handle(request), w.take_deliveries(), hash.to_owned()))
+        });
+        let (answer, deliveries, store) = match answered {
+            Some(answered) => answered,
+            None => self.with_world(|w| (w.handle(request), w.take_deliveries(), STORE_HASH.to_owned())),
+        };
+        if let Some(outbound) = self.outbound.get() {
+            for delivery in deliveries {
+                if self.duplicates {
+                    let _ = outbound.send((store.clone(), delivery.clone()));
+                }
+                let _ = outbound.send((store.clone(), delivery));
+            }
         }
-        self.with_world(|w| w.handle(request))
+        answer
+    }
+
+    /// Delivers webhook payloads: a POST with the subscription's headers, sent again after
+    /// 0.2, 0.5, 1, 2 and 5 s while the answer is not 2xx (BigCommerce's schedule, from a
+    /// minute to a day, shortened), after which the subscription is deactivated.
+    async fn deliver(self, mut deliveries: tokio::sync::mpsc::UnboundedReceiver<(String, Delivery)>) {
+        const RETRIES: [u64; 5] = [200, 500, 1_000, 2_000, 5_000];
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        while let Some((store, delivery)) = deliveries.recv().await {
+            let (http, sandbox) = (http.clone(), self.clone());
+            tokio::spawn(async move {
+                for wait in std::iter::once(0).chain(RETRIES) {
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    let mut request = http.post(&delivery.destination).json(&delivery.payload);
+                    for (name, value) in &delivery.headers {
+                        request = request.header(name, value);
+                    }
+                    if request.send().await.is_ok_and(|r| r.status().is_success()) {
+                        sandbox.delivered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
+                }
+                let deactivate = |w: &mut World| w.deactivate_hook(delivery.hook_id);
+                if sandbox.with_store_world(&store, deactivate).is_none() {
+                    sandbox.with_world(deactivate);
+                }
+            });
+        }
     }
 
     /// Serves on `listener` until the future is dropped or `shutdown` resolves.
@@ -126,6 +194,10 @@ impl Sandbox {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (outbound, deliveries) = tokio::sync::mpsc::unbounded_channel();
+        if self.outbound.set(outbound).is_ok() {
+            tokio::spawn(self.clone().deliver(deliveries));
+        }
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let sandbox = self.clone();
             async move { sandbox.answer(&method, &uri, &headers, body).await }

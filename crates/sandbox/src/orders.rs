@@ -15,11 +15,92 @@ impl World {
                 Err(_) => return Err(error(Version::V2, 400, "The field 'status_id' is invalid.", None)),
             },
         };
-        Ok(self
+        let min_id = match param(query, "min_id") {
+            None => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(s) => Some(s),
+                Err(_) => return Err(error(Version::V2, 400, "The field 'min_id' is invalid.", None)),
+            },
+        };
+        let modified = date_filter(query, "min_date_modified", Version::V2)?;
+        let created = date_filter(query, "min_date_created", Version::V2)?;
+        let mut orders: Vec<&Value> = self
             .orders
             .values()
             .filter(|o| status.is_none_or(|s| o["status_id"] == s))
-            .collect())
+            .filter(|o| min_id.is_none_or(|min| o["id"].as_i64().is_some_and(|id| id >= min)))
+            .filter(|o| modified.is_none_or(|min| record_time(o, "date_modified") >= min))
+            .filter(|o| created.is_none_or(|min| record_time(o, "date_created") >= min))
+            .collect();
+        // `sort=field` or `sort=field:asc|desc`; by id otherwise.
+        if let Some(sort) = param(query, "sort") {
+            let (field, direction) = sort.split_once(':').unwrap_or((sort, "asc"));
+            if !["id", "date_created", "date_modified", "status_id", "customer_id"].contains(&field) {
+                return Err(error(Version::V2, 400, "The field 'sort' is invalid.", None));
+            }
+            sort_records(&mut orders, field, direction == "desc");
+        }
+        Ok(orders)
+    }
+
+    /// `POST /v2/orders`: an order from its line items and billing address (the sandbox
+    /// prices each line from `price_inc_tax`, 10.00 when absent).
+    pub(crate) fn create_order(&mut self, body: &[u8]) -> Response {
+        let body = match parse_body(body, Version::V2) {
+            Ok(Value::Object(body)) => body,
+            Ok(_) => return error(Version::V2, 400, "The request body must be a JSON object.", None),
+            Err(response) => return response,
+        };
+        let Some(products) = body.get("products").and_then(Value::as_array).filter(|p| !p.is_empty()) else {
+            return error(
+                Version::V2,
+                400,
+                "The field 'products' is required: the order's line items.",
+                None,
+            );
+        };
+        if !body.get("billing_address").is_some_and(Value::is_object) {
+            return error(Version::V2, 400, "The field 'billing_address' is required.", None);
+        }
+        let mut items = 0;
+        let mut total = 0.0;
+        for line in products {
+            let quantity = line.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+            if quantity < 1 {
+                return error(Version::V2, 400, "Each product needs a 'quantity' of at least 1.", None);
+            }
+            let price = line.get("price_inc_tax").and_then(Value::as_f64).unwrap_or(10.0);
+            items += quantity;
+            total += price * quantity as f64;
+        }
+        let status = match body.get("status_id") {
+            None => 1,
+            Some(s) => match s.as_u64().filter(|s| *s < 15) {
+                Some(s) => s as usize,
+                None => return error(Version::V2, 400, "The field 'status_id' is invalid.", None),
+            },
+        };
+        let customer_id = body.get("customer_id").and_then(Value::as_i64).unwrap_or(0);
+        let billing = &body["billing_address"];
+        let text = |field: &str, default: &str| billing[field].as_str().unwrap_or(default).to_owned();
+        let id = self.fresh_id();
+        let (_, at) = self.tick();
+        let mut order = seed::order(
+            id,
+            customer_id,
+            status,
+            total,
+            items,
+            26,
+            &text("first_name", "Guest"),
+            &text("last_name", "Shopper"),
+            &text("email", "guest@example.com"),
+        );
+        order["date_created"] = json!(at);
+        order["date_modified"] = json!(at);
+        self.orders.insert(id, order.clone());
+        self.emit("store/order/created", json!({"type": "order", "id": id}));
+        Response::json(201, order)
     }
 
     pub(crate) fn list_orders(&self, query: &[(String, String)]) -> Response {
@@ -92,6 +173,7 @@ impl World {
         let Some(order) = self.orders.get_mut(&id) else {
             return Self::order_not_found();
         };
+        let previous_status = order["status_id"].as_u64().unwrap_or_default();
         if let Some(status) = status {
             order["status_id"] = json!(status);
             order["status"] = json!(seed::ORDER_STATUSES[status]);
@@ -103,7 +185,15 @@ impl World {
         }
         copy_fields(order, &body, &["staff_notes", "customer_message"]);
         order["date_modified"] = json!(at);
-        Response::json(200, order.clone())
+        let order = order.clone();
+        self.emit("store/order/updated", json!({"type": "order", "id": id}));
+        if let Some(status) = status.filter(|s| *s as u64 != previous_status) {
+            self.emit(
+                "store/order/statusUpdated",
+                json!({"type": "order", "id": id, "status": {"previous_status_id": previous_status, "new_status_id": status}}),
+            );
+        }
+        Response::json(200, order)
     }
 
     pub(crate) fn delete_order(&mut self, id: Option<i64>) -> Response {

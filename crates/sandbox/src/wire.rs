@@ -226,3 +226,33 @@ pub(crate) const PRODUCT_FIELDS: &[&str] = &[
     "is_featured",
     "availability",
 ];
+
+// ----- Filters polling uses ------------------------------------------------------------
+
+/// A date filter (`min_date_modified`, `date_modified:min` …) as Unix seconds; a value
+/// that is not a date is refused as BigCommerce refuses it.
+pub(crate) fn date_filter(query: &[(String, String)], name: &str, version: Version) -> Result<Option<i64>, Response> {
+    match param(query, name) {
+        None => Ok(None),
+        Some(text) => crate::time::parse(text).map(Some).ok_or_else(|| match version {
+            Version::V3 => unprocessable(name, "must be a date (ISO 8601 or a Unix timestamp)"),
+            Version::V2 => error(Version::V2, 400, &format!("The field '{name}' is invalid."), None),
+        }),
+    }
+}
+
+/// A record's date field as Unix seconds (0 when it has none).
+pub(crate) fn record_time(record: &Value, field: &str) -> i64 {
+    record[field].as_str().and_then(crate::time::parse).unwrap_or(0)
+}
+
+/// Sorts records by a field: numbers by value, dates by time, then by id.
+pub(crate) fn sort_records(items: &mut [&Value], field: &str, descending: bool) {
+    items.sort_by_key(|r| {
+        let key = r[field].as_i64().unwrap_or_else(|| record_time(r, field));
+        (key, r["id"].as_i64().unwrap_or(0))
+    });
+    if descending {
+        items.reverse();
+    }
+}

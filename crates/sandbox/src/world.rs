@@ -91,6 +91,10 @@ pub struct World {
     pub(crate) next_id: i64,
     pub(crate) rate_limited: u32,
     pub(crate) served: u64,
+    /// Webhook subscriptions, by id.
+    pub(crate) hooks: BTreeMap<i64, Value>,
+    /// Events waiting to be delivered to the subscriptions.
+    pub(crate) outbox: Vec<crate::hooks::HookEvent>,
 }
 
 impl World {
@@ -126,6 +130,8 @@ impl World {
             next_id: 1000,
             rate_limited: 0,
             served: 0,
+            hooks: BTreeMap::new(),
+            outbox: Vec::new(),
         }
     }
 
@@ -192,14 +198,17 @@ impl World {
         self.next_id
     }
 
-    /// A deterministic clock: each write is one second after the last.
+    /// A deterministic clock: each write is one second after the last, from
+    /// 2026-11-26T12:00:00Z ([`crate::time::BASE`]); ISO 8601 (V3) and RFC 2822 (V2).
     pub(crate) fn tick(&mut self) -> (String, String) {
         self.clock += 1;
-        let (minutes, seconds) = (self.clock / 60 % 60, self.clock % 60);
-        (
-            format!("2026-11-26T12:{minutes:02}:{seconds:02}+00:00"),
-            format!("Thu, 26 Nov 2026 12:{minutes:02}:{seconds:02} +0000"),
-        )
+        let at = self.now();
+        (crate::time::iso(at), crate::time::rfc2822(at))
+    }
+
+    /// The store's time now (Unix seconds), as `GET /v2/time` says.
+    pub(crate) fn now(&self) -> i64 {
+        crate::time::BASE + i64::from(self.clock)
     }
 
     fn rate_headers(&mut self) -> (bool, Vec<(&'static str, String)>) {
@@ -277,7 +286,8 @@ impl World {
             (Version::V3, ["inventory", "locations"]) => (Group::Locations, method != "GET"),
             (Version::V2, ["orders", ..]) => (Group::Orders, method != "GET"),
             (Version::V2, ["store"]) => (Group::Information, false),
-            (Version::V2, ["time"]) => return Response::json(200, json!({"time": 1_795_694_400})),
+            (Version::V2, ["time"]) => return Response::json(200, json!({"time": self.now()})),
+            (Version::V3, ["hooks", ..]) => return self.route_hooks(request, &rest[1..]),
             _ => return error(version, 404, "The requested resource was not found.", None),
         };
         let modify = group.scope();
@@ -309,6 +319,7 @@ impl World {
             (Version::V3, "PUT", ["customers"]) => self.update_customers(body),
             (Version::V3, "DELETE", ["customers"]) => self.delete_customers(query),
             (Version::V2, "GET", ["orders"]) => self.list_orders(query),
+            (Version::V2, "POST", ["orders"]) => self.create_order(body),
             (Version::V2, "GET", ["orders", "count"]) => self.count_orders(query),
             (Version::V2, "GET", ["orders", o]) => self.get_order(id(o)),
             (Version::V2, "PUT", ["orders", o]) => self.update_order(id(o), body),

@@ -16,6 +16,7 @@ mod openapi;
 mod options;
 mod routes;
 mod web;
+mod workflows;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -38,6 +39,9 @@ pub use crate::openapi::document as openapi_document;
 
 /// The largest request body accepted (a workflow file is at most 1 MiB).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The largest webhook delivery accepted (BigCommerce's payloads are a few hundred bytes).
+pub const HOOK_BODY_LIMIT: usize = 64 * 1024;
 
 /// The name of the credential `serve --sandbox` saves.
 pub const SANDBOX_CREDENTIAL: &str = "Sandbox";
@@ -103,6 +107,8 @@ pub(crate) struct App {
     pub(crate) runs: Runs,
     pub(crate) vault: Vault,
     pub(crate) executor: Executor,
+    /// Saved workflows and their triggers.
+    pub(crate) watcher: syncaut_runs::triggers::Watcher,
     /// Cancelled when the server stops: event streams end, so that it can.
     pub(crate) stopping: CancellationToken,
 }
@@ -178,9 +184,21 @@ fn router(app: App, key: ApiKey) -> Router {
         .route("/runs/{id}", get(routes::get_run))
         .route("/runs/{id}/cancel", post(routes::cancel_run))
         .route("/runs/{id}/events", get(routes::run_events))
+        .route(
+            "/workflows",
+            post(workflows::save_workflow).get(workflows::list_workflows),
+        )
+        .route("/workflows/{name}", axum::routing::delete(workflows::delete_workflow))
+        .route("/triggers", get(workflows::list_triggers))
+        .route("/triggers/{id}", get(workflows::get_trigger))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn_with_state(key, auth::require_key));
+    // BigCommerce calls the receiver with the trigger's secret, not the API key.
+    let hooks = Router::new()
+        .route("/v1/hooks/{trigger}", post(workflows::receive_hook))
+        .layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT));
     Router::new()
+        .merge(hooks)
         .nest("/v1", v1)
         .route("/healthz", get(routes::healthz))
         .route("/openapi.json", get(openapi::serve))
@@ -253,17 +271,27 @@ pub async fn serve(
     let workspaces: syncaut_runs::Workspaces = Arc::new(move |workspace: &str| {
         Arc::new(WorkspaceCredentials::new(credentials_vault.clone(), workspace)) as Arc<dyn CredentialStore>
     });
-    let engine = Engine::new(runs.clone(), executor.clone(), workspaces);
+    let engine = Engine::new(runs.clone(), executor.clone(), workspaces.clone());
     let stop = CancellationToken::new();
     let worker = {
         let stop = stop.clone();
         tokio::spawn(async move { engine.work(workers, stop).await })
+    };
+    // With the sandbox, webhooks come back to this server over loopback.
+    let own_url = sandbox.as_ref().map(|_| format!("http://{addr}"));
+    let watch =
+        syncaut_runs::triggers::WatchConfig::from_env(own_url).map_err(|e| StartError::new("invalid_setting", e))?;
+    let watcher = syncaut_runs::triggers::Watcher::new(runs.clone(), executor.clone(), workspaces, watch);
+    let triggers = {
+        let (watcher, stop) = (watcher.clone(), stop.clone());
+        tokio::spawn(async move { watcher.work(stop).await })
     };
 
     let app = App {
         runs,
         vault,
         executor,
+        watcher,
         stopping: stop.clone(),
     };
     if let Some(running) = &sandbox {
@@ -296,6 +324,7 @@ pub async fn serve(
         })
         .await;
     stop.cancel();
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, triggers).await;
     if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
         eprintln!("runs still in progress stop here and resume on the next start");
     }

@@ -48,6 +48,12 @@ impl Modify for Bearer {
         routes::get_run,
         routes::cancel_run,
         routes::run_events,
+        crate::workflows::list_triggers,
+        crate::workflows::get_trigger,
+        crate::workflows::save_workflow,
+        crate::workflows::list_workflows,
+        crate::workflows::delete_workflow,
+        crate::workflows::receive_hook,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -56,6 +62,7 @@ impl Modify for Bearer {
         (name = "actions", description = "The BigCommerce actions: forms, outputs, the variable picker"),
         (name = "credentials", description = "Saved API tokens (write-only)"),
         (name = "runs", description = "Durable workflow runs and their events"),
+        (name = "workflows", description = "Saved workflows, their triggers, and the webhook receiver BigCommerce calls"),
     )
 )]
 struct ApiDoc;

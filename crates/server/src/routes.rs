@@ -448,7 +448,12 @@ pub(crate) struct RunCreated {
 
 /// Checks a submitted workflow as the service runs it: a valid workflow file whose steps
 /// all name a store and a saved credential of the workspace.
-async fn check_workflow(app: &App, workflow: &Value, workspace: &str) -> Result<(String, Plan), ApiError> {
+pub(crate) async fn check_workflow(
+    app: &App,
+    workflow: &Value,
+    workspace: &str,
+    saving: bool,
+) -> Result<(String, Plan), ApiError> {
     let invalid = |reason: String| ApiError::unprocessable("invalid_workflow", reason);
     let text = match workflow {
         Value::String(text) => text.clone(),
@@ -465,21 +470,26 @@ async fn check_workflow(app: &App, workflow: &Value, workspace: &str) -> Result<
         _ => invalid(e.to_string()),
     })?;
     plan.check_target(&Target::AsWritten).map_err(|e| invalid(e.reason))?;
+    if plan.trigger.is_some() && !saving {
+        return Err(invalid(
+            "this workflow starts with a trigger: save it with POST /v1/workflows, and its trigger starts a run for each event".into(),
+        ));
+    }
     let saved = app.vault.list(workspace).await.map_err(|e| ApiError::vault(&e))?;
-    for step in &plan.steps {
-        match &step.credential {
+    let trigger_credential = plan.trigger.as_ref().map(|t| ("trigger".to_owned(), &t.credential));
+    let step_credentials = plan.steps.iter().map(|s| (s.name.to_string(), &s.credential));
+    for (step, credential) in trigger_credential.into_iter().chain(step_credentials) {
+        match credential {
             Some(CredentialRef::Env(var)) => {
                 return Err(invalid(format!(
-                    "step `{}` reads its token from the environment variable {var} (`tokenEnv`), which only the command line can do; save the token with POST /v1/credentials and name it with `credential:`",
-                    step.name
+                    "step `{step}` reads its token from the environment variable {var} (`tokenEnv`), which only the command line can do; save the token with POST /v1/credentials and name it with `credential:`"
                 )));
             }
             Some(CredentialRef::Named(name)) if !saved.iter().any(|c| &c.name == name) => {
                 return Err(ApiError::unprocessable(
                     "credential_not_found",
                     format!(
-                        "step `{}` uses the credential `{name}`, which is not saved in workspace `{workspace}`; save it with POST /v1/credentials",
-                        step.name
+                        "step `{step}` uses the credential `{name}`, which is not saved in workspace `{workspace}`; save it with POST /v1/credentials"
                     ),
                 ));
             }
@@ -496,7 +506,7 @@ async fn check_workflow(app: &App, workflow: &Value, workspace: &str) -> Result<
         (status = 422, description = "`invalid_workflow` or `credential_not_found`", body = ErrorBody)))]
 pub(crate) async fn create_run(State(app): State<App>, ApiJson(input): ApiJson<NewRun>) -> Result<Response, ApiError> {
     let workspace = input.workspace.unwrap_or_else(|| DEFAULT_WORKSPACE.to_owned());
-    let (text, plan) = check_workflow(&app, &input.workflow, &workspace).await?;
+    let (text, plan) = check_workflow(&app, &input.workflow, &workspace, false).await?;
     let run = app
         .runs
         .submit(&text, &plan, &workspace)

@@ -41,12 +41,32 @@ pub(crate) struct Defaults {
     pub(crate) token_env: Option<String>,
 }
 
+/// A trigger as written: `trigger: {type: order_created, mode: poll, every: 60s}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct WrittenTrigger {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) mode: Option<String>,
+    #[serde(default)]
+    pub(crate) every: Option<String>,
+    #[serde(default)]
+    pub(crate) store_hash: Option<String>,
+    #[serde(default)]
+    pub(crate) credential: Option<String>,
+    #[serde(default)]
+    pub(crate) params: StrictMap,
+}
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct File {
     #[serde(default)]
     pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) trigger: Option<WrittenTrigger>,
     #[serde(default)]
     #[allow(dead_code)]
     pub(crate) description: Option<String>,
@@ -291,6 +311,17 @@ impl<'a> Lines<'a> {
             vec![start + 1; count]
         };
         Self { lines, starts }
+    }
+
+    /// The line of the file's `trigger:`, or 1.
+    pub(crate) fn trigger(&self) -> usize {
+        self.lines
+            .iter()
+            .position(|l| {
+                let t = l.trim_start();
+                t.starts_with("trigger:") || t.starts_with("\"trigger\"")
+            })
+            .map_or(1, |i| i + 1)
     }
 
     /// The first line of step `index`.

@@ -25,6 +25,7 @@
 //! requests with templates as written, which cannot be sent).
 
 pub mod file;
+pub mod trigger;
 
 use bigcommerce_api::{StatsSnapshot, StoreHash, TransportConfig};
 use secrecy::SecretString;
@@ -35,6 +36,7 @@ use syncaut_executor::{
 
 pub use crate::file::WorkflowError;
 use crate::file::{Lines, at};
+pub use crate::trigger::{Mode, PlannedTrigger};
 
 /// Where a step's token comes from, as the file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +74,8 @@ impl PlannedStep {
 pub struct Plan {
     /// Its name, if the file gives one.
     pub name: Option<String>,
+    /// What starts it, if it starts with a trigger (later steps read `{{trigger.data…}}`).
+    pub trigger: Option<PlannedTrigger>,
     /// The steps, in order.
     pub steps: Vec<PlannedStep>,
 }
@@ -152,10 +156,33 @@ impl Plan {
         let file = file::read(text)?;
         let lines = Lines::new(text, file.steps.len());
         let defaults = &file.defaults;
+        let default_credential = match (&defaults.credential, &defaults.token_env) {
+            (Some(name), _) => Some(CredentialRef::Named(name.clone())),
+            (None, Some(var)) => Some(CredentialRef::Env(var.clone())),
+            (None, None) => None,
+        };
+        let trigger = file
+            .trigger
+            .as_ref()
+            .map(|written| {
+                trigger::check(
+                    written,
+                    lines.trigger(),
+                    defaults.store_hash.as_deref(),
+                    default_credential.clone(),
+                )
+            })
+            .transpose()?;
         let mut steps: Vec<PlannedStep> = Vec::with_capacity(file.steps.len());
         for (index, written) in file.steps.into_iter().enumerate() {
             let line = lines.start(index);
             let name = StepName::new(&written.name).map_err(|e| at(line, e.to_string()))?;
+            if trigger.is_some() && name.as_str() == syncaut_actions::triggers::TRIGGER_STEP {
+                return Err(at(
+                    line,
+                    "step name `trigger` is taken by the workflow's trigger (`{{trigger.data…}}`); choose another",
+                ));
+            }
             if let Some(first) = steps.iter().find(|s| s.name == name) {
                 return Err(at(
                     line,
@@ -204,15 +231,33 @@ impl Plan {
             });
         }
         for index in 0..steps.len() {
-            check_references(&steps, index, &lines)?;
+            check_references(&steps, index, &lines, trigger.is_some())?;
         }
-        Ok(Self { name: file.name, steps })
+        Ok(Self {
+            name: file.name,
+            trigger,
+            steps,
+        })
     }
 
     /// Refuses steps that would run without a store hash or a credential, given the target.
     pub fn check_target(&self, target: &Target) -> Result<(), WorkflowError> {
         if matches!(target, Target::Override { .. }) {
             return Ok(());
+        }
+        if let Some(trigger) = &self.trigger {
+            if trigger.store_hash.is_none() {
+                return Err(at(
+                    trigger.line,
+                    "the trigger has no storeHash: add `storeHash: …` to it or to `defaults:`",
+                ));
+            }
+            if trigger.credential.is_none() {
+                return Err(at(
+                    trigger.line,
+                    "the trigger has no credential: add `credential: NAME` to it or to `defaults:`",
+                ));
+            }
         }
         for step in &self.steps {
             if step.store_hash.is_none() {
@@ -328,13 +373,30 @@ impl Plan {
 }
 
 /// Every step a step's templates reference must run before it.
-fn check_references(steps: &[PlannedStep], index: usize, lines: &Lines<'_>) -> Result<(), WorkflowError> {
+fn check_references(
+    steps: &[PlannedStep],
+    index: usize,
+    lines: &Lines<'_>,
+    has_trigger: bool,
+) -> Result<(), WorkflowError> {
     let planned = &steps[index];
     let earlier = &steps[..index];
     for (param, template) in planned.params.templates() {
         for referenced in template.steps() {
             if earlier.iter().any(|s| s.name.as_str() == referenced) {
                 continue;
+            }
+            if referenced == syncaut_actions::triggers::TRIGGER_STEP {
+                if has_trigger {
+                    continue;
+                }
+                let key = param.key;
+                return Err(at(
+                    lines.find(index, "{{trigger"),
+                    format!(
+                        "`{key}` refers to `trigger`, but the workflow has no `trigger:`; add one, or refer to an earlier step"
+                    ),
+                ));
             }
             let key = param.key;
             let line = lines.find(index, &format!("{{{{{referenced}"));

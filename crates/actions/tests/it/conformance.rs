@@ -258,3 +258,44 @@ fn a_body_lookup_the_spec_does_not_support_is_reported() {
         "{found:?}"
     );
 }
+
+#[test]
+fn every_trigger_conforms_to_the_bigcommerce_spec() {
+    let mut mismatches = Vec::new();
+    for trigger in syncaut_actions::triggers::TRIGGERS {
+        mismatches.extend(
+            syncaut_actions::conformance::check_trigger(trigger)
+                .into_iter()
+                .map(|p| format!("{}: {p}", trigger.id)),
+        );
+    }
+    assert!(
+        mismatches.is_empty(),
+        "triggers that disagree with the spec:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn a_trigger_with_an_undocumented_scope_or_a_wrong_filter_is_reported() {
+    let order_created = &syncaut_actions::triggers::TRIGGERS[0];
+    let doctored = syncaut_actions::triggers::Trigger {
+        webhook: "store/order/teleported",
+        poll: syncaut_actions::triggers::Poll {
+            since: syncaut_actions::triggers::Since::TimeFrom {
+                param: "created_after",
+                field: "date_created",
+                format: syncaut_actions::triggers::DateFormat::Rfc2822,
+            },
+            ..order_created.poll
+        },
+        ..*order_created
+    };
+    assert_eq!(
+        syncaut_actions::conformance::check_trigger(&doctored),
+        [
+            "the webhooks spec documents no scope `store/order/teleported`",
+            "GET /orders has no query parameter `created_after`",
+        ]
+    );
+}

@@ -92,6 +92,13 @@ pub const SPECS: &[crate::PinnedSpec] = &[
         api_version: ApiVersion::V2,
         sha256: "5b3acbda9e327c91af632cac67547151cba129d7f4b85e564d3e865eb2134a22",
     },
+    crate::PinnedSpec {
+        file: "webhooks.v3.yml",
+        module: "webhooks",
+        feature: None,
+        api_version: ApiVersion::V3,
+        sha256: "6aaed2e7a56f852de782222a7edd24a21d73401826e4d41c08bbb7f4b14d3831",
+    },
 ];
 
 /// Each spec's operation index, in the order of [`SPECS`].
@@ -108,6 +115,7 @@ pub(crate) const INDEX_SOURCES: &[&str] = &[
     include_str!("channels.index.json"),
     include_str!("locations.index.json"),
     include_str!("customers_v2.index.json"),
+    include_str!("webhooks.index.json"),
 ];
 
 generated_module!("products", products, "products.rs");
