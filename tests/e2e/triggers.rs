@@ -582,3 +582,52 @@ fn the_command_line_lists_triggers_and_leaves_triggered_workflows_to_the_service
     .unwrap();
     assert!(preview.status.success(), "{}", crate::stderr(&preview));
 }
+
+/// A delivery that cannot become a run yet (its credential was removed) is kept and tried
+/// again, less and less often, so nothing is lost once the credential is back; a workflow
+/// whose subscription cannot be deleted is deleted with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_cannot_run_yet_is_kept_until_it_can() {
+    let store = Sandbox::new().start().await.unwrap();
+    let dir = private_dir();
+    let service = start(
+        dir.path(),
+        &store,
+        Some(free_port()),
+        &[("SYNCAUT_TRIGGER_SAFETY_POLL_SECS", "3600")],
+    );
+    save_credential(&service).await;
+    save(
+        &service,
+        workflow("Patient", json!({"type": "order_created", "mode": "webhook"})),
+    )
+    .await;
+    let (status, _) = service.call(Method::DELETE, "/v1/credentials/Shop", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let http = reqwest::Client::new();
+    let order = create_order(&store, &http).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (_, none) = service.get("/v1/runs?workflow=Patient").await;
+    assert_eq!(none["runs"], json!([]), "no credential, no run yet");
+    assert!(
+        service.printed().contains("waits for another try"),
+        "{}",
+        service.printed()
+    );
+    save_credential(&service).await;
+    let runs = runs_of(&service, "Patient", 1).await;
+    assert_eq!(started_for(&runs, "webhook"), [order]);
+
+    // Without the credential the subscription cannot be deleted; the workflow still is.
+    let (status, _) = service.call(Method::DELETE, "/v1/credentials/Shop", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, deleted) = service.call(Method::DELETE, "/v1/workflows/Patient", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(deleted["deleted"], "Patient");
+    assert!(
+        deleted["warning"].as_str().unwrap().contains("could not be deleted"),
+        "{deleted}"
+    );
+    let (_, list) = service.get("/v1/workflows").await;
+    assert_eq!(list["workflows"], json!([]));
+}

@@ -31,6 +31,8 @@ pub(crate) const TABLES: [&str; 4] = [
          payload TEXT NOT NULL,
          received_at INTEGER NOT NULL,
          done INTEGER NOT NULL DEFAULT 0,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_try INTEGER NOT NULL DEFAULT 0,
          PRIMARY KEY (workflow, hash)
      )",
     "CREATE TABLE IF NOT EXISTS trigger_events (
@@ -202,12 +204,14 @@ pub(crate) async fn inbox_insert(
     Ok(inserted.rows_affected() == 1)
 }
 
-/// Deliveries not yet turned into runs, oldest first.
+/// Deliveries not yet turned into runs and due for a try, oldest first.
 pub(crate) async fn inbox_pending(pool: &SqlitePool, limit: u32) -> Result<Vec<(String, String, Value)>, RunsError> {
     let rows = sqlx::query(
-        "SELECT workflow, hash, payload FROM hook_inbox WHERE done = 0 ORDER BY received_at, hash LIMIT ?1",
+        "SELECT workflow, hash, payload FROM hook_inbox WHERE done = 0 AND next_try <= ?2
+         ORDER BY received_at, hash LIMIT ?1",
     )
     .bind(i64::from(limit))
+    .bind(now_ms())
     .fetch_all(pool)
     .await?;
     rows.iter()
@@ -220,6 +224,31 @@ pub(crate) async fn inbox_pending(pool: &SqlitePool, limit: u32) -> Result<Vec<(
             ))
         })
         .collect()
+}
+
+/// The most tries of one delivery (the waits double from 1 s to 10 min: about two hours).
+pub(crate) const INBOX_ATTEMPTS: i64 = 20;
+
+/// A delivery that could not become a run yet: tried again later, with a doubling wait;
+/// `true` when it has had its last try.
+pub(crate) async fn inbox_failed(pool: &SqlitePool, workflow: &str, hash: &str) -> Result<bool, RunsError> {
+    let attempts: i64 = sqlx::query_scalar(
+        "UPDATE hook_inbox SET attempts = attempts + 1 WHERE workflow = ?1 AND hash = ?2 RETURNING attempts",
+    )
+    .bind(workflow)
+    .bind(hash)
+    .fetch_one(pool)
+    .await?;
+    let wait_ms = (1_000i64 << attempts.clamp(0, 10)).min(600_000);
+    let last = attempts >= INBOX_ATTEMPTS;
+    sqlx::query("UPDATE hook_inbox SET next_try = ?3, done = ?4 WHERE workflow = ?1 AND hash = ?2")
+        .bind(workflow)
+        .bind(hash)
+        .bind(now_ms() + wait_ms)
+        .bind(i64::from(last))
+        .execute(pool)
+        .await?;
+    Ok(last)
 }
 
 pub(crate) async fn inbox_done(pool: &SqlitePool, workflow: &str, hash: &str) -> Result<(), RunsError> {

@@ -349,20 +349,33 @@ impl Watcher {
         Ok(saved::get(self.0.runs.pool(), &name).await?.unwrap_or(workflow))
     }
 
-    /// Deletes a saved workflow, and its webhook subscription.
-    pub async fn delete(&self, name: &str) -> Result<(), WatchError> {
+    /// Deletes a saved workflow and its webhook subscription. When the subscription cannot
+    /// be deleted (the credential is gone, the store refuses), the workflow is deleted all
+    /// the same: BigCommerce's deliveries then find no receiver, and it deactivates the
+    /// subscription after its retries. `Some(reason)` says so.
+    pub async fn delete(&self, name: &str) -> Result<Option<String>, WatchError> {
         let workflow = saved::get(self.0.runs.pool(), name)
             .await?
             .ok_or_else(|| WatchError::NotFound(name.to_owned()))?;
+        let mut left = None;
         if let Some(hook) = workflow.hook_id
             && let Ok(plan) = Plan::parse(&workflow.definition)
             && let Some(trigger) = &plan.trigger
         {
-            let store = self.store(&workflow.workspace, trigger).await?;
-            self.unsubscribe(&store, hook).await?;
+            let removed = match self.store(&workflow.workspace, trigger).await {
+                Ok(store) => self.unsubscribe(&store, hook).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = removed {
+                let reason = format!(
+                    "its webhook subscription {hook} could not be deleted ({e}); BigCommerce deactivates it when its deliveries fail"
+                );
+                eprintln!("workflow `{name}` deleted; {reason}");
+                left = Some(reason);
+            }
         }
         saved::delete(self.0.runs.pool(), name).await?;
-        Ok(())
+        Ok(left)
     }
 
     /// Subscribes to the trigger's scope; the subscription's id and secret.
@@ -746,8 +759,15 @@ impl Watcher {
             {
                 Ok(_) => saved::inbox_done(pool, &name, &hash).await?,
                 Err(e) => {
-                    eprintln!("trigger of `{name}`: a webhook event waits for the next try: {e}");
-                    return Err(e);
+                    // The others go on; this one is tried again later, less and less often.
+                    if saved::inbox_failed(pool, &name, &hash).await? {
+                        eprintln!(
+                            "trigger of `{name}`: gave up on a webhook event after {} tries: {e}",
+                            saved::INBOX_ATTEMPTS
+                        );
+                    } else {
+                        eprintln!("trigger of `{name}`: a webhook event waits for another try: {e}");
+                    }
                 }
             }
         }
@@ -800,6 +820,9 @@ impl Watcher {
     pub async fn work(&self, stop: CancellationToken) {
         let mut next_poll: HashMap<String, Instant> = HashMap::new();
         let mut next_check: HashMap<String, Instant> = HashMap::new();
+        // Polls that keep failing (a deleted credential, a store that refuses) wait longer
+        // and longer, up to ten minutes, instead of asking every interval.
+        let mut failures: HashMap<String, u32> = HashMap::new();
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -828,13 +851,25 @@ impl Watcher {
                     Mode::Webhook => trigger.every.max(self.0.config.safety_poll),
                 };
                 if next_poll.get(&workflow.name).is_none_or(|at| *at <= now) {
-                    next_poll.insert(workflow.name.clone(), now + every);
-                    if let Err(e) = self.poll(&workflow, &plan, trigger).await {
-                        eprintln!(
-                            "trigger of `{}`: polling failed, trying again next time: {e}",
-                            workflow.name
-                        );
-                    }
+                    let wait = match self.poll(&workflow, &plan, trigger).await {
+                        Ok(_) => {
+                            failures.remove(&workflow.name);
+                            every
+                        }
+                        Err(e) => {
+                            let failed = failures.entry(workflow.name.clone()).or_default();
+                            *failed = failed.saturating_add(1);
+                            let backoff = Duration::from_secs(1u64 << (*failed).min(10)).min(Duration::from_secs(600));
+                            let wait = every.max(backoff);
+                            eprintln!(
+                                "trigger of `{}`: polling failed, trying again in {} s: {e}",
+                                workflow.name,
+                                wait.as_secs()
+                            );
+                            wait
+                        }
+                    };
+                    next_poll.insert(workflow.name.clone(), Instant::now() + wait);
                 }
                 if trigger.mode == Mode::Webhook && next_check.get(&workflow.name).is_none_or(|at| *at <= now) {
                     next_check.insert(workflow.name.clone(), now + self.0.config.hook_check);

@@ -210,10 +210,23 @@ pub(crate) async fn list_workflows(State(app): State<App>) -> Result<Json<Workfl
 /// Deletes a saved workflow (and its webhook subscription); its runs stay.
 #[utoipa::path(delete, path = "/v1/workflows/{name}", tag = "workflows", security(("bearer" = [])),
     params(("name" = String, Path, description = "The workflow's name")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "`workflow_not_found`", body = ErrorBody)))]
-pub(crate) async fn delete_workflow(State(app): State<App>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
-    app.watcher.delete(&name).await.map_err(|e| watch_error(&e))?;
-    Ok(StatusCode::NO_CONTENT)
+    responses((status = 204, description = "Deleted, with its webhook subscription"),
+        (status = 200, description = "Deleted; its webhook subscription could not be (`{\"deleted\", \"warning\"}`)"),
+        (status = 404, description = "`workflow_not_found`", body = ErrorBody)))]
+pub(crate) async fn delete_workflow(
+    State(app): State<App>,
+    Path(name): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    match app.watcher.delete(&name).await.map_err(|e| watch_error(&e))? {
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+        // Deleted, but BigCommerce still holds the subscription: say so.
+        Some(warning) => Ok((
+            StatusCode::OK,
+            Json(serde_json::json!({"deleted": name, "warning": warning})),
+        )
+            .into_response()),
+    }
 }
 
 /// BigCommerce's webhook deliveries for a saved workflow's trigger. Needs the trigger's
