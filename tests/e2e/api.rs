@@ -285,6 +285,12 @@ async fn a_multi_step_run_succeeds_and_its_events_arrive_in_order() {
     let rest = service.events(&id, Some(5)).await;
     assert_eq!(rest.first().map(|e| e.0), Some(6));
     assert_eq!(rest.len(), events.len() - 5);
+    // A reconnect after the last event of a finished run ends at once, with nothing.
+    let last = events.last().unwrap().0;
+    let after_the_end = tokio::time::timeout(Duration::from_secs(5), service.events(&id, Some(last)))
+        .await
+        .expect("the stream of a finished run ends");
+    assert!(after_the_end.is_empty());
 
     let (_, runs) = service.get("/v1/runs?workflow=Launch%20a%20product").await;
     assert_eq!(runs["runs"][0]["id"], id.as_str());

@@ -181,6 +181,15 @@ async fn polling_starts_one_run_per_new_order_with_the_full_order() {
     let runs = runs_of(&service, "New orders", 100).await;
     assert_eq!(runs.len(), 100);
     assert_once_each(started_for(&runs, "poll"), &created);
+    // The trigger is the run's first step, in its event stream too.
+    let events = service.events(runs[0]["id"].as_str().unwrap(), None).await;
+    let (_, kind, first_step) = &events[1];
+    assert_eq!(kind, "step");
+    assert_eq!(
+        (first_step["index"].as_i64(), first_step["name"].as_str()),
+        (Some(0), Some("trigger"))
+    );
+    assert_eq!(first_step["output"]["action"], "order_created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

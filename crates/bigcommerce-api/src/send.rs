@@ -6,8 +6,9 @@
 //!   [`TransportConfig::max_response_bytes`](crate::TransportConfig);
 //! - refuses redirects: BigCommerce's REST API does not redirect, and following one would
 //!   carry the token (or a write) to wherever it points;
-//! - retries as [`crate::retry::decide`] says, never repeating a write that may have
-//!   arrived.
+//! - retries as [`crate::retry::decide`] says, never repeating a create (POST) that may
+//!   have arrived; PUT and DELETE are idempotent and may be sent again, and an answer says
+//!   when it is to a repeat ([`Answer::repeated`]).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -134,6 +135,9 @@ pub struct Answer {
     pub headers: HeaderMap,
     /// The body as received.
     pub body: Bytes,
+    /// Whether it answers a request sent again after an attempt that may have reached the
+    /// server (a lost answer, a timeout, a 5xx): a repeated DELETE then finds nothing.
+    pub repeated: bool,
 }
 
 impl Answer {
@@ -255,6 +259,8 @@ impl StoreClient {
         let policy = config.retry;
         let idempotent = !matches!(*request.method(), Method::POST | Method::PATCH);
         let mut tally = Tally::default();
+        // Whether an attempt so far may have reached the server.
+        let mut repeated = false;
         let mut next = Some(request);
         while let Some(request) = next.take() {
             self.wait_for_quota(call).await?;
@@ -269,7 +275,8 @@ impl StoreClient {
             let limit = config.timeout.min(remaining);
             let attempt = tokio::time::timeout(limit, self.attempt(request)).await;
             let (outcome, result) = match attempt {
-                Ok(Ok(answer)) => {
+                Ok(Ok(mut answer)) => {
+                    answer.repeated = repeated;
                     call.stats.bytes.fetch_add(answer.body.len() as u64, Ordering::Relaxed);
                     let rate = answer.rate();
                     self.budget().observe(&rate);
@@ -333,6 +340,7 @@ impl StoreClient {
                     if wait >= call.remaining() {
                         return result;
                     }
+                    repeated |= !matches!(outcome, Outcome::NotConnected);
                     tally.failures += 1;
                     call.stats.retries.fetch_add(1, Ordering::Relaxed);
                     call.stats.waited(wait);
@@ -404,7 +412,12 @@ impl StoreClient {
             return Err(Failure::TooLarge);
         }
         let body = read_bounded(&mut response, limit).await?;
-        Ok(Answer { status, headers, body })
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            repeated: false,
+        })
     }
 }
 

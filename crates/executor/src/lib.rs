@@ -35,7 +35,7 @@ use bigcommerce_api::{
     Answer, ApiVersion, Call, SecretString, Stats, StoreClient, StoreHash, Transport, TransportConfig,
 };
 use serde_json::{Map, Value};
-use syncaut_actions::{Action, Control, Method, Pagination, StepName};
+use syncaut_actions::{Action, Control, Method, Pagination, ResponseShape, StepName};
 
 pub use crate::credentials::{CredentialError, CredentialSource, CredentialStore, NoCredentials, TokenFuture};
 pub use crate::error::ExecError;
@@ -266,7 +266,10 @@ impl Executor {
             }
         };
         let answer = self.exchange(store, prepared, request, call).await?;
-        if !(200..300).contains(&answer.status) {
+        // A DELETE sent again after an attempt that may have reached BigCommerce finds
+        // nothing: the first attempt deleted it.
+        let deleted_before = answer.status == 404 && answer.repeated && action.response == ResponseShape::Deleted;
+        if !(200..300).contains(&answer.status) && !deleted_before {
             return Err(self.interpret_failure(store, prepared, &answer, call).await);
         }
         let mut data = response::data(action, prepared.record_id(), prepared.store_hash.as_str(), &answer)?;

@@ -141,6 +141,9 @@ pub enum RunsError {
     /// No run has this id.
     #[error("no run has the id `{0}`")]
     NotFound(String),
+    /// The process stops; the run resumes on the next start.
+    #[error("the service is stopping; the run resumes from its last checkpoint when it starts again")]
+    Stopping,
     /// The run is over and cannot be cancelled.
     #[error("run {id} already finished ({status}); only queued or running runs can be cancelled")]
     Finished {
@@ -159,6 +162,7 @@ impl RunsError {
             Self::InvalidWorkflow(_) => "invalid_workflow",
             Self::NotFound(_) => "run_not_found",
             Self::Finished { .. } => "run_finished",
+            Self::Stopping => "stopping",
         }
     }
 }
@@ -309,6 +313,11 @@ impl Runs {
     /// Runs, newest first, optionally of one workflow.
     pub async fn list(&self, workflow: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, RunsError> {
         store::list_runs(&self.0.pool, workflow, limit).await
+    }
+
+    /// A run's status, or `None` for an unknown run.
+    pub async fn status(&self, id: &str) -> Result<Option<RunStatus>, RunsError> {
+        store::status(&self.0.pool, id).await
     }
 
     /// The events of a run after `after` (0 for all), at most `limit`.

@@ -283,3 +283,21 @@ pub(crate) async fn set_state(pool: &SqlitePool, workflow: &str, record: i64, va
     .await?;
     Ok(())
 }
+
+/// How long handled webhook deliveries and event keys are kept. BigCommerce stops retrying
+/// a delivery after 48 hours, and polls only move forward, so older ones cannot come back.
+pub(crate) const KEEP_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Deletes handled webhook deliveries and event keys older than [`KEEP_MS`].
+pub(crate) async fn prune(pool: &SqlitePool) -> Result<(), RunsError> {
+    let before = now_ms() - KEEP_MS;
+    sqlx::query("DELETE FROM hook_inbox WHERE done = 1 AND received_at < ?1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM trigger_events WHERE created_at < ?1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

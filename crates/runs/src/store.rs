@@ -273,6 +273,21 @@ pub(crate) async fn insert_run(
         },
     )
     .await?;
+    if let Some(event) = &event {
+        append_event(
+            &mut tx,
+            &id,
+            &RunEvent::Step {
+                index: 0,
+                name: syncaut_actions::triggers::TRIGGER_STEP.to_owned(),
+                action: event.trigger.to_owned(),
+                status: StepStatus::Succeeded,
+                output: Some(event.output.clone()),
+                error: None,
+            },
+        )
+        .await?;
+    }
     let job = serde_json::to_vec(&RunJob { run: id.clone() }).map_err(|e| RunsError::Database(e.to_string()))?;
     let task = TaskBuilder::new(job)
         .max_attempts(MAX_ATTEMPTS)
@@ -619,4 +634,13 @@ impl Fenced<'_> {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A run's status, or `None` for an unknown run.
+pub(crate) async fn status(pool: &SqlitePool, id: &str) -> Result<Option<RunStatus>, RunsError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    status.map(|s| s.parse()).transpose()
 }

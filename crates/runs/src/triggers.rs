@@ -35,8 +35,8 @@ use crate::{Runs, RunsError};
 /// The header that carries a subscription's secret.
 pub const SECRET_HEADER: &str = "X-Syncaut-Hook-Secret";
 
-/// Records read per poll at most; the rest wait for the next poll.
-const MAX_RECORDS_PER_POLL: usize = 10_000;
+/// Records looked at per poll at most; the rest wait for the next poll.
+const MAX_RECORDS_PER_POLL: usize = 1_000;
 
 /// How the watcher runs.
 #[derive(Debug, Clone)]
@@ -133,6 +133,8 @@ pub enum Refused {
     BadSecret,
     /// The body is not a BigCommerce webhook payload.
     BadPayload,
+    /// The database does not answer (BigCommerce delivers again later).
+    Unavailable,
 }
 
 /// How an event was learnt.
@@ -521,25 +523,55 @@ impl Watcher {
         Ok((records, more))
     }
 
-    /// Polls one workflow: handles every record after its cursor, in order, and moves the
-    /// cursor past each one handled. Stops at the first failure (the record is polled
-    /// again next time).
-    async fn poll(&self, workflow: &SavedWorkflow, plan: &Plan, trigger: &PlannedTrigger) -> Result<usize, WatchError> {
+    /// Polls one workflow: handles the records after its cursor, oldest first, and moves
+    /// the cursor past each one handled, saving it after every page. Each page is asked
+    /// for from the cursor as it stands (page 1 again), so records that move while the poll
+    /// runs (modified, deleted) cannot shift others out of sight; only a page entirely
+    /// within the cursor's second moves on to the next page number. At most
+    /// [`MAX_RECORDS_PER_POLL`] records per poll; the rest wait for the next. Stops at the
+    /// first failure (that record is polled again next time) or when the server stops.
+    /// Returns the runs started and whether records are left (then it polls again soon).
+    async fn poll(
+        &self,
+        workflow: &SavedWorkflow,
+        plan: &Plan,
+        trigger: &PlannedTrigger,
+        stop: &CancellationToken,
+    ) -> Result<(usize, bool), WatchError> {
         let store = self.store(&workflow.workspace, trigger).await?;
         let mut cursor = match &workflow.cursor {
             Some(cursor) => cursor.clone(),
             None => self.present(&store, trigger.trigger).await?,
         };
-        let mut records = Vec::new();
+        let mut started = 0;
+        let mut looked_at = 0;
         let mut page = 1;
         loop {
-            let (found, more) = self.page(&store, trigger.trigger, &cursor, page).await?;
-            records.extend(found);
-            if !more || records.len() >= MAX_RECORDS_PER_POLL {
-                break;
+            let (records, more) = self.page(&store, trigger.trigger, &cursor, page).await?;
+            looked_at += records.len();
+            let before = cursor.clone();
+            let outcome = self
+                .handle_page(workflow, plan, trigger, &records, &mut cursor, stop)
+                .await;
+            saved::set_cursor(self.0.runs.pool(), &workflow.name, &cursor).await?;
+            started += outcome?;
+            if !more || stop.is_cancelled() || looked_at >= MAX_RECORDS_PER_POLL {
+                return Ok((started, more));
             }
-            page += 1;
+            page = if cursor == before { page + 1 } else { 1 };
         }
+    }
+
+    /// Handles one page of a poll in order, moving `cursor` past each record handled.
+    async fn handle_page(
+        &self,
+        workflow: &SavedWorkflow,
+        plan: &Plan,
+        trigger: &PlannedTrigger,
+        records: &[Value],
+        cursor: &mut Value,
+        stop: &CancellationToken,
+    ) -> Result<usize, WatchError> {
         let mut started = 0;
         match trigger.trigger.poll.since {
             Since::TimeFrom { field, .. } => {
@@ -554,15 +586,18 @@ impl Watcher {
                     .and_then(Value::as_array)
                     .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
                     .unwrap_or_default();
-                let mut failure = None;
+                let mut result = Ok(());
                 for (at, id) in dated {
                     if at < time || (at == time && seen.contains(&id)) {
                         continue;
                     }
+                    if stop.is_cancelled() {
+                        break;
+                    }
                     match self.handle(workflow, plan, trigger, id, Source::Poll, None).await {
                         Ok(handled) => started += usize::from(handled == Handled::Started),
                         Err(e) => {
-                            failure = Some(e);
+                            result = Err(e);
                             break;
                         }
                     }
@@ -572,36 +607,32 @@ impl Watcher {
                     }
                     seen.insert(id);
                 }
-                cursor = json!({"time": time, "seen": seen});
-                saved::set_cursor(self.0.runs.pool(), &workflow.name, &cursor).await?;
-                if let Some(e) = failure {
-                    return Err(e);
-                }
+                *cursor = json!({"time": time, "seen": seen});
+                result.map(|()| started)
             }
             Since::IdAbove { .. } => {
                 let mut ids: Vec<i64> = records.iter().filter_map(|r| r.get("id")?.as_i64()).collect();
                 ids.sort_unstable();
                 let mut highest = cursor.get("id").and_then(Value::as_i64).unwrap_or(0);
                 let from = highest;
-                let mut failure = None;
+                let mut result = Ok(());
                 for id in ids.into_iter().filter(|id| *id > from) {
+                    if stop.is_cancelled() {
+                        break;
+                    }
                     match self.handle(workflow, plan, trigger, id, Source::Poll, None).await {
                         Ok(handled) => started += usize::from(handled == Handled::Started),
                         Err(e) => {
-                            failure = Some(e);
+                            result = Err(e);
                             break;
                         }
                     }
                     highest = id;
                 }
-                cursor = json!({"id": highest});
-                saved::set_cursor(self.0.runs.pool(), &workflow.name, &cursor).await?;
-                if let Some(e) = failure {
-                    return Err(e);
-                }
+                *cursor = json!({"id": highest});
+                result.map(|()| started)
             }
         }
-        Ok(started)
     }
 
     /// Turns one event into a run: fetches the full record, checks the trigger's condition
@@ -647,6 +678,8 @@ impl Watcher {
             .map(std::borrow::Cow::into_owned)
             .unwrap_or(Value::Null);
         let mut changes = Map::new();
+        // The value a "changed" condition remembers, once the event is stored.
+        let mut remembered = None;
         let mut key = match definition.identity {
             Identity::Record => record_id.to_string(),
             Identity::Version => format!(
@@ -659,7 +692,7 @@ impl Watcher {
             let text = value.to_string();
             let pool = self.0.runs.pool();
             let previous = saved::state(pool, &workflow.name, record_id).await?;
-            saved::set_state(pool, &workflow.name, record_id, &text).await?;
+            remembered = Some(text.clone());
             let from = match (&hook_change, &previous) {
                 (Some((from, _)), _) => Some(from.clone()),
                 (None, Some(previous)) => serde_json::from_str(previous).ok(),
@@ -679,6 +712,7 @@ impl Watcher {
                 .and_then(Value::as_i64)
                 .is_none_or(|limit| value.as_i64().is_some_and(|v| v < limit));
             if !(changed && wanted && low) {
+                saved::set_state(pool, &workflow.name, record_id, &text).await?;
                 return Ok(Handled::Nothing);
             }
             changes.insert(field.to_owned(), json!({"from": from, "to": value}));
@@ -695,6 +729,10 @@ impl Watcher {
             syncaut_actions::output::TRIGGER_EVENT_KEY: event,
         });
         let started = self.0.runs.submit_triggered(workflow, plan, &key, &envelope).await?;
+        // Only now: had storing the run failed, the next poll would see the change again.
+        if let Some(value) = remembered {
+            saved::set_state(self.0.runs.pool(), &workflow.name, record_id, &value).await?;
+        }
         Ok(if started.is_some() {
             Handled::Started
         } else {
@@ -707,8 +745,7 @@ impl Watcher {
     pub async fn receive(&self, trigger_id: &str, secret: Option<&str>, body: &[u8]) -> Result<(), Refused> {
         let workflow = saved::by_trigger(self.0.runs.pool(), trigger_id)
             .await
-            .ok()
-            .flatten()
+            .map_err(|_| Refused::Unavailable)?
             .ok_or(Refused::UnknownTrigger)?;
         let expected = workflow.secret_sha256.as_deref().ok_or(Refused::BadSecret)?;
         if !secret.is_some_and(|given| same(&sha256_hex(given), expected)) {
@@ -720,10 +757,15 @@ impl Watcher {
         let (Some(_), Some(hash)) = (id, hash) else {
             return Err(Refused::BadPayload);
         };
-        let hash: String = hash.chars().filter(char::is_ascii_alphanumeric).take(128).collect();
-        saved::inbox_insert(self.0.runs.pool(), &workflow.name, &hash, &payload.to_string())
+        // BigCommerce's `hash` covers the event's data only (`{type, id}` for an update), so
+        // every update of one record has the same hash; a delivery is told apart by its
+        // scope, hash and creation time.
+        let created_at = payload.get("created_at").map(Value::to_string).unwrap_or_default();
+        let scope = payload.get("scope").and_then(Value::as_str).unwrap_or_default();
+        let key = sha256_hex(&format!("{scope}\n{hash}\n{created_at}"));
+        saved::inbox_insert(self.0.runs.pool(), &workflow.name, &key, &payload.to_string())
             .await
-            .map_err(|_| Refused::BadPayload)?;
+            .map_err(|_| Refused::Unavailable)?;
         self.0.wake.notify_one();
         Ok(())
     }
@@ -736,7 +778,13 @@ impl Watcher {
                 saved::inbox_done(pool, &name, &hash).await?;
                 continue;
             };
-            let plan = Plan::parse(&workflow.definition).map_err(|e| WatchError::Invalid(e.reason))?;
+            // A definition that no longer reads (written by another version) ends its
+            // deliveries, not everyone's.
+            let Ok(plan) = Plan::parse(&workflow.definition) else {
+                eprintln!("trigger of `{name}`: its saved definition no longer reads; save the workflow again");
+                saved::inbox_done(pool, &name, &hash).await?;
+                continue;
+            };
             let Some(trigger) = &plan.trigger else {
                 saved::inbox_done(pool, &name, &hash).await?;
                 continue;
@@ -823,6 +871,7 @@ impl Watcher {
         // Polls that keep failing (a deleted credential, a store that refuses) wait longer
         // and longer, up to ten minutes, instead of asking every interval.
         let mut failures: HashMap<String, u32> = HashMap::new();
+        let mut next_prune = Instant::now();
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -833,6 +882,12 @@ impl Watcher {
                 && !matches!(e, WatchError::Store(_))
             {
                 eprintln!("triggers: {e}");
+            }
+            if next_prune <= Instant::now() {
+                next_prune = Instant::now() + Duration::from_secs(3600);
+                if let Err(e) = saved::prune(self.0.runs.pool()).await {
+                    eprintln!("triggers: cannot prune old webhook deliveries and events: {e}");
+                }
             }
             let Ok(workflows) = saved::list(self.0.runs.pool()).await else {
                 continue;
@@ -851,10 +906,11 @@ impl Watcher {
                     Mode::Webhook => trigger.every.max(self.0.config.safety_poll),
                 };
                 if next_poll.get(&workflow.name).is_none_or(|at| *at <= now) {
-                    let wait = match self.poll(&workflow, &plan, trigger).await {
-                        Ok(_) => {
+                    let wait = match self.poll(&workflow, &plan, trigger, &stop).await {
+                        Ok((_, left)) => {
                             failures.remove(&workflow.name);
-                            every
+                            // A backlog is worked through a poll after another.
+                            if left { Duration::ZERO } else { every }
                         }
                         Err(e) => {
                             let failed = failures.entry(workflow.name.clone()).or_default();

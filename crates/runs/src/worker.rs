@@ -78,6 +78,8 @@ pub struct Engine {
     runs: Runs,
     executor: Executor,
     credentials: Workspaces,
+    /// Cancelled when the process stops: no new step starts.
+    stopping: CancellationToken,
 }
 
 impl std::fmt::Debug for Engine {
@@ -93,12 +95,20 @@ impl Engine {
             runs,
             executor,
             credentials,
+            stopping: CancellationToken::new(),
         }
     }
 
     /// Runs workers until `shutdown` is cancelled. A worker whose queue backend fails is
     /// replaced by a new one (under a new name, so that the queue can tell them apart).
     pub async fn work(&self, config: WorkerConfig, shutdown: CancellationToken) {
+        {
+            let (shutdown, stopping) = (shutdown.clone(), self.stopping.clone());
+            tokio::spawn(async move {
+                shutdown.cancelled().await;
+                stopping.cancel();
+            });
+        }
         while !shutdown.is_cancelled() {
             let name = format!("syncaut-{}", ulid::Ulid::generate());
             let backend = SqliteStorage::<RunJob>::new(self.runs.pool())
@@ -138,13 +148,24 @@ impl Engine {
     /// records each step before the next one starts. A run that is over, or that another
     /// claim took, is left alone.
     pub async fn drive(&self, id: &str) -> Result<(), RunsError> {
-        let Some(claim) = store::claim(self.runs.pool(), id).await? else {
-            return Ok(());
-        };
-        self.runs.notify();
+        // A run this process is driving already (its worker was replaced, and the queue
+        // delivered the run again) is left to that drive.
         let token = CancellationToken::new();
-        self.runs.cancels().insert(id.to_owned(), token.clone());
-        let result = self.drive_claimed(id, claim, &token).await;
+        {
+            let mut cancels = self.runs.cancels();
+            if cancels.contains_key(id) {
+                return Ok(());
+            }
+            cancels.insert(id.to_owned(), token.clone());
+        }
+        let result = match store::claim(self.runs.pool(), id).await {
+            Ok(Some(claim)) => {
+                self.runs.notify();
+                self.drive_claimed(id, claim, &token).await
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
         self.runs.cancels().remove(id);
         self.runs.notify();
         result
@@ -157,11 +178,10 @@ impl Engine {
             run: id,
             epoch: claim.epoch,
         };
-        // A run a trigger started has the trigger's output as its first row.
-        let offset = usize::from(claim.steps.first().is_some_and(|row| {
-            row.name == syncaut_actions::triggers::TRIGGER_STEP && row.status == StepStatus::Succeeded
-        }));
-        let plan = match Plan::parse(&claim.definition) {
+        // A run of a workflow with a trigger has the trigger's output as its first row.
+        let parsed = Plan::parse(&claim.definition);
+        let offset = usize::from(parsed.as_ref().is_ok_and(|plan| plan.trigger.is_some()));
+        let plan = match parsed {
             Ok(plan) if plan.steps.len() + offset == claim.steps.len() => plan,
             Ok(_) | Err(_) => {
                 let error = json!({
@@ -172,10 +192,6 @@ impl Engine {
                 return Ok(());
             }
         };
-        if claim.cancel_requested {
-            fence.finish(RunStatus::Cancelled, None).await?;
-            return Ok(());
-        }
         let credentials = (self.credentials)(&claim.workspace);
         let claim_created = claim.created_at;
         let mut outputs = StepOutputs::new();
@@ -217,9 +233,20 @@ impl Engine {
                 .await?;
             return Ok(());
         }
+        // Only now: a write that was in flight is reported uncertain even when the run was
+        // cancelled meanwhile.
+        if claim.cancel_requested {
+            fence.finish(RunStatus::Cancelled, None).await?;
+            return Ok(());
+        }
         for (index, planned) in plan.steps.iter().enumerate().skip(start - offset) {
             let plan_index = index;
             let index = index + offset;
+            if self.stopping.is_cancelled() {
+                // The process stops: the run stays `running` and resumes from this
+                // checkpoint on the next start (the task is not acknowledged).
+                return Err(RunsError::Stopping);
+            }
             if token.is_cancelled() || store::cancel_requested(pool, id).await? {
                 fence.finish(RunStatus::Cancelled, None).await?;
                 return Ok(());
@@ -248,6 +275,8 @@ impl Engine {
                 tokio::select! {
                     result = execution => Some(result),
                     () = cancelled(&self.runs, id, token) => None,
+                    // A read in flight when the process stops is sent again on resume.
+                    () = self.stopping.cancelled() => return Err(RunsError::Stopping),
                 }
             } else {
                 Some(execution.await)

@@ -78,9 +78,11 @@ impl World {
         let mut deliveries = Vec::new();
         for event in events {
             let payload_data = event.data.clone();
+            // As BigCommerce's: a hash of the event's data alone, so every update of one
+            // record carries the same hash (receivers must not dedupe on it alone).
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            (event.scope, payload_data.to_string(), event.created_at).hash(&mut hasher);
-            let hash = format!("{:016x}{:024x}", hasher.finish(), event.created_at);
+            payload_data.to_string().hash(&mut hasher);
+            let hash = format!("{:016x}{:024x}", hasher.finish(), 0);
             for hook in self.hooks.values() {
                 let active = hook["is_active"].as_bool().unwrap_or(false);
                 let subscribed = hook["scope"].as_str().unwrap_or_default();

@@ -677,6 +677,26 @@ impl EventStream {
                     self.buffer.extend(events);
                     continue;
                 }
+                // Joined after the last event of a finished run (a reconnect with the final
+                // Last-Event-ID): nothing more will come. The status is committed with the
+                // final events, so they are read once more after it.
+                Ok(_)
+                    if self
+                        .runs
+                        .status(&self.id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(RunStatus::is_finished) =>
+                {
+                    match self.runs.events(&self.id, self.after, 200).await {
+                        Ok(events) if !events.is_empty() => {
+                            self.buffer.extend(events);
+                            continue;
+                        }
+                        _ => return None,
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
                     self.done = true;

@@ -237,7 +237,8 @@ pub(crate) async fn delete_workflow(
     responses((status = 200, description = "Received"),
         (status = 400, description = "`invalid_payload`", body = ErrorBody),
         (status = 401, description = "`invalid_hook_secret`", body = ErrorBody),
-        (status = 404, description = "`unknown_trigger`", body = ErrorBody)))]
+        (status = 404, description = "`unknown_trigger`", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody)))]
 pub(crate) async fn receive_hook(
     State(app): State<App>,
     Path(trigger): Path<String>,
@@ -261,6 +262,11 @@ pub(crate) async fn receive_hook(
         Err(Refused::BadPayload) => Err(ApiError::bad_request(
             "invalid_payload",
             "the body is not a BigCommerce webhook payload (JSON with `hash` and `data.id`)",
+        )),
+        Err(Refused::Unavailable) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the run database does not answer; BigCommerce delivers the event again later",
         )),
     }
 }

@@ -305,6 +305,39 @@ async fn a_503_on_a_create_is_not_retried_and_says_the_outcome_is_unknown() {
     assert_eq!(server.count("POST"), 1, "a POST is never sent twice");
 }
 
+/// A DELETE whose answer was lost is sent again; BigCommerce then finds nothing, because
+/// the first attempt deleted it: the step succeeds. A DELETE that finds nothing the first
+/// time is still `not_found`.
+#[tokio::test]
+async fn a_delete_repeated_after_a_lost_answer_that_finds_nothing_was_done() {
+    let gone = || {
+        Reply::Json(
+            404,
+            vec![],
+            json!({"status": 404, "title": "The product was not found."}),
+        )
+    };
+    let server = Scripted::start(move |i, seen| match (i, seen.method.as_str()) {
+        (0, "DELETE") => Reply::Reset,
+        (_, "DELETE") => gone(),
+        _ => ok(json!({"data": {"id": 174}})),
+    })
+    .await;
+    let output = run(&server, "delete_product", json!({"productId": 174})).await.unwrap();
+    assert_eq!(output["data"], json!({"id": 174, "deleted": true}));
+    assert_eq!(server.count("DELETE"), 2);
+
+    let server = Scripted::start(move |_, seen| match seen.method.as_str() {
+        "DELETE" => gone(),
+        _ => ok(json!({"data": {"id": 1}})),
+    })
+    .await;
+    let err = run(&server, "delete_product", json!({"productId": 174}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+}
+
 #[tokio::test]
 async fn a_reset_connection_is_retried_for_reads_but_not_for_creates() {
     let server = Scripted::start(|i, _| if i == 0 { Reply::Reset } else { ok(json!([])) }).await;
