@@ -137,6 +137,10 @@ async fn forms_picker_and_the_openapi_document_are_served_and_v1_needs_the_key()
     let (status, body) = service.get("/v1/nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "no_such_route");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("/v1/nothing-here"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -148,7 +148,15 @@ impl TransportConfig {
     pub fn from_env() -> Result<Self, Error> {
         let mut config = match std::env::var(API_URL_ENV) {
             Ok(url) if !url.trim().is_empty() => Self::new(url.trim())?,
-            _ => Self::new(DEFAULT_API_URL)?,
+            // Set but empty is a mistake, not a wish for BigCommerce's own API.
+            Ok(_) => {
+                return Err(Error::InvalidSetting {
+                    name: API_URL_ENV,
+                    value: String::new(),
+                    why: "it is set but empty: set it to the API's base URL (such as the sandbox's), or unset it to use BigCommerce's",
+                });
+            }
+            Err(_) => Self::new(DEFAULT_API_URL)?,
         };
         if let Some(seconds) = setting(
             TIMEOUT_ENV,

@@ -90,7 +90,7 @@ fn list(json: bool) -> Result<(), CliError> {
     if json {
         let entries: Vec<Value> = ACTIONS
             .iter()
-            .map(|a| json!({"id": a.id, "title": a.title, "resource": a.resource, "kind": a.kind}))
+            .map(|a| json!({"id": a.id, "title": a.title, "resource": a.resource, "kind": a.kind, "scope": a.scope}))
             .collect();
         return print_json(&Value::from(entries));
     }

@@ -208,7 +208,7 @@ fn router(app: App, key: ApiKey) -> Router {
         .with_state(app)
 }
 
-async fn not_found(uri: axum::http::Uri) -> error::ApiError {
+async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> error::ApiError {
     error::ApiError::not_found(
         "no_such_route",
         format!("nothing is served at {}; /openapi.json lists the routes", uri.path()),
@@ -247,6 +247,17 @@ pub async fn serve(
     .map_err(|e| StartError::new(e.code(), e.to_string()))?;
     let executor = Executor::new(&config).map_err(|e| StartError::new(e.code(), e.to_string()))?;
 
+    if let Some(dir) = std::env::var_os("SYNCAUT_WEB_DIR")
+        && !std::path::Path::new(&dir).join("index.html").is_file()
+    {
+        return Err(StartError::new(
+            "invalid_setting",
+            format!(
+                "SYNCAUT_WEB_DIR is {}, which has no index.html; point it at the page's build (crates/server/web/dist) or unset it",
+                std::path::Path::new(&dir).display()
+            ),
+        ));
+    }
     let database = database_path(&options)?;
     let runs = Runs::open(&database)
         .await
