@@ -9,6 +9,7 @@
 mod api;
 mod durable;
 mod forms;
+mod fulfilment;
 mod hostile;
 mod page;
 mod server;

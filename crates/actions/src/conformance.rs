@@ -36,6 +36,42 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
 
 /// [`check`] against other indexes (a newer release of the specs).
 pub fn check_against(action: &Action, specs: &Specs) -> Vec<Mismatch> {
+    let mut problems = check_operation(action, specs);
+    for route in action.routes {
+        if !action
+            .param(route.param)
+            .is_some_and(|p| p.choices.iter().any(|c| c.value == route.equals))
+        {
+            problems.push(format!(
+                "a route is chosen by `{}` = {}, which is not one of its choices",
+                route.param,
+                route.equals.to_json()
+            ));
+        }
+        let other = Action {
+            method: route.method,
+            path: route.path,
+            ..*action
+        };
+        for problem in check_operation(&other, specs) {
+            problems.push(format!(
+                "with `{}` = {}: {problem}",
+                route.param,
+                route.equals.to_json()
+            ));
+        }
+    }
+    problems
+        .into_iter()
+        .map(|problem| Mismatch {
+            action: action.id,
+            problem,
+        })
+        .collect()
+}
+
+/// The problems of the operation at the action's method and path.
+fn check_operation(action: &Action, specs: &Specs) -> Vec<String> {
     let mut problems = Vec::new();
     match specs.find_with_spec(action.api_version, action.method.as_str(), action.path) {
         None => problems.push(format!(
@@ -65,12 +101,6 @@ pub fn check_against(action: &Action, specs: &Specs) -> Vec<Mismatch> {
         }
     }
     problems
-        .into_iter()
-        .map(|problem| Mismatch {
-            action: action.id,
-            problem,
-        })
-        .collect()
 }
 
 fn check_path_template(action: &Action, problems: &mut Vec<String>) {
@@ -93,12 +123,17 @@ fn compatible(ours: ParamType, spec_type: Option<&str>, items_type: Option<&str>
         (ParamType::Number, Some(t)) => matches!(t, "number" | "string"),
         (ParamType::String | ParamType::Email, Some(t)) => t == "string",
         (ParamType::Boolean, Some(t)) => matches!(t, "boolean" | "string"),
-        (ParamType::IntegerList, Some(_)) => false,
+        (ParamType::IntegerList | ParamType::StringList | ParamType::ObjectList | ParamType::Json, Some(_)) => false,
     };
     match (ours, spec_type) {
-        // A list goes only where the spec takes an array of its items.
+        // A list goes only where the spec takes an array of its items (or leaves the
+        // parameter untyped).
         (ParamType::IntegerList, Some("array")) => scalar_ok(ParamType::Integer, items_type),
-        (ParamType::IntegerList, _) => false,
+        (ParamType::StringList, Some("array")) => scalar_ok(ParamType::String, items_type),
+        (ParamType::ObjectList, Some("array")) => items_type.is_none_or(|t| t == "object"),
+        (ParamType::IntegerList | ParamType::StringList | ParamType::ObjectList, None) => true,
+        (ParamType::IntegerList | ParamType::StringList | ParamType::ObjectList, _) => false,
+        (ParamType::Json, _) => true,
         (_, Some("array")) => scalar_ok(ours, items_type),
         (_, other) => scalar_ok(ours, other),
     }
@@ -146,6 +181,14 @@ fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mu
                 }
             }
             Wire::Body(pointer) => check_body_field(action, param.key, pointer, param.ty, spec, op, problems),
+            Wire::Control(crate::model::Control::Route) => {
+                if !action.routes.iter().any(|route| route.param == param.key) {
+                    problems.push(format!(
+                        "`{}` chooses a route, but the action has none for it",
+                        param.key
+                    ));
+                }
+            }
             Wire::Control(_) => {
                 if action.pagination == Pagination::None {
                     problems.push(format!("`{}` controls paging, but the action does not page", param.key));
@@ -175,7 +218,13 @@ fn check_wire_param(
         ));
         return;
     };
-    if !compatible(ty, spec_param.type_name.as_deref(), spec_param.items_type.as_deref()) {
+    let (spec_type, items_type) = match (spec_param.type_name.as_deref(), spec_param.items_type.as_deref()) {
+        // BigCommerce's `…:in` filters take comma-separated lists, whatever type the spec
+        // writes for them.
+        (Some(scalar), _) if name.ends_with(":in") && scalar != "array" => (Some("array"), Some(scalar)),
+        other => other,
+    };
+    if !compatible(ty, spec_type, items_type) {
         problems.push(format!(
             "`{key}` is {ty:?} but the spec's {location:?} parameter `{name}` is {}",
             describe_type(spec_param.type_name.as_deref(), spec_param.items_type.as_deref())
@@ -253,6 +302,16 @@ fn check_body_field(
         problems.push(format!("`{key}` goes in the body, but the action sends no body"));
         return;
     }
+    if pointer.is_empty() {
+        // The whole body: a list of records, where the spec's body is an array.
+        let is_array = op.request_body.as_ref().is_some_and(|b| b.is_array);
+        if action.body != BodyShape::List || !is_array || ty != ParamType::ObjectList {
+            problems.push(format!(
+                "`{key}` is the whole body, which needs a list of records, BodyShape::List and an array body in the spec"
+            ));
+        }
+        return;
+    }
     let Some(mut schema) = body_object(spec, op) else {
         problems.push(format!(
             "`{key}` goes in the body, but the spec's operation takes no JSON body"
@@ -260,6 +319,37 @@ fn check_body_field(
         return;
     };
     for segment in pointer.trim_start_matches('/').split('/') {
+        if segment == "*" {
+            // Each item of the list so far; items that are one of several shapes must all
+            // have the field.
+            match schema.get("items") {
+                Some(items) => {
+                    schema = spec.resolve(items);
+                    if let Some(Value::Array(branches)) = schema.get("oneOf").or_else(|| schema.get("anyOf")) {
+                        let merged: Vec<Value> = branches.iter().map(|b| spec.resolve(b)).collect();
+                        let common = merged.first().cloned().unwrap_or_default();
+                        let last = pointer.rsplit('/').next().unwrap_or_default();
+                        let everywhere = merged
+                            .iter()
+                            .all(|branch| properties(spec, branch).iter().any(|(name, _)| name == last));
+                        if !everywhere {
+                            problems.push(format!(
+                                "`{key}` is sent as body field `{pointer}`, which not every shape of the items defines"
+                            ));
+                            return;
+                        }
+                        schema = common;
+                    }
+                    continue;
+                }
+                None => {
+                    problems.push(format!(
+                        "`{key}` is sent as body field `{pointer}`, but `*` follows no array"
+                    ));
+                    return;
+                }
+            }
+        }
         let Some((_, field)) = properties(spec, &schema).into_iter().find(|(name, _)| name == segment) else {
             problems.push(format!(
                 "`{key}` is sent as body field `{pointer}`, which the spec's body does not define"
@@ -307,8 +397,11 @@ fn check_body(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut 
     let spec_body = op.request_body.as_ref();
     match (action.body, spec_body) {
         (BodyShape::None, Some(body)) if body.required => problems.push("the spec requires a request body".into()),
-        (BodyShape::Object | BodyShape::ArrayOfOne, None) => {
+        (BodyShape::Object | BodyShape::ArrayOfOne | BodyShape::List, None) => {
             problems.push("the action sends a body, but the spec's operation takes none".into())
+        }
+        (BodyShape::List, Some(body)) if !body.is_array => {
+            problems.push("the action sends a list, but the spec's body is an object".into())
         }
         (BodyShape::Object, Some(body)) if body.is_array => {
             problems.push("the spec's body is a JSON array, but the action sends an object".into())
@@ -319,7 +412,8 @@ fn check_body(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut 
         _ => {}
     }
     let Some(body) = spec_body else { return };
-    if action.body == BodyShape::None {
+    // A list body's records come whole from the user; BigCommerce checks their fields.
+    if matches!(action.body, BodyShape::None | BodyShape::List) {
         return;
     }
     for field in &body.required_fields {
@@ -354,7 +448,7 @@ fn check_response(action: &Action, spec: &SpecIndex, op: &Operation, problems: &
                 ));
             }
         }
-        ResponseShape::V3Data | ResponseShape::V3FirstOfData => {
+        ResponseShape::V3Data | ResponseShape::V3FirstOfData | ResponseShape::OneMatch { .. } => {
             let has_data = schema
                 .as_ref()
                 .is_some_and(|s| properties(spec, s).iter().any(|(name, _)| name == "data"));
@@ -477,7 +571,12 @@ fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, specs: 
                 }
             }
         }
-        let field = lookup.into.trim_start_matches('/');
+        let field = lookup
+            .into
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
         let defined =
             body_object(spec, op).is_some_and(|body| properties(spec, &body).iter().any(|(name, _)| name == field));
         if !defined {

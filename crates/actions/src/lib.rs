@@ -1,6 +1,6 @@
 //! The action registry of the BigCommerce node: every action as data.
 //!
-//! - [`registry::ACTIONS`]: the 18 actions (id, method, path, parameters with their wire
+//! - [`registry::ACTIONS`]: the 18 documented actions and those beyond the docs (id, method, path, parameters with their wire
 //!   locations, scope, pagination, body and response shapes). Pure data; the executor
 //!   interprets it and has no per-action code.
 //! - [`schema`]: the JSON Schema (draft 2020-12) of each action's form and of the node-level
@@ -26,9 +26,9 @@ pub mod step_name;
 pub mod triggers;
 
 pub use model::{
-    Action, ActionKind, BodyLookup, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method, Pagination,
-    Paging, Param, ParamType, QueryPair, QueryRule, Record, Resource, ResponseShape, Scope, Section, Total, ValueLooks,
-    Wire,
+    Action, ActionKind, Batch, BodyLookup, BodyShape, Choice, Control, Exists, ExtraField, Items, Literal, Method,
+    Pagination, Paging, Param, ParamType, Pick, QueryPair, QueryRule, Record, Resource, ResponseShape, Route, Scope,
+    Section, Total, ValueLooks, When, Wire,
 };
 pub use registry::{ACTIONS, find, nearest_ids};
 pub use step_name::{StepName, StepNameError};

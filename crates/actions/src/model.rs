@@ -49,25 +49,99 @@ pub struct Action {
     /// Why the action may use an operation the spec marks deprecated; the conformance test
     /// fails on a deprecated operation without a reason.
     pub deprecated_because: Option<&'static str>,
+    /// Optional parameters of which at least one must be given (a product is found by SKU
+    /// or by name).
+    pub one_of: &'static [&'static str],
+    /// A list parameter sent in several requests when it holds more items than one request
+    /// may carry.
+    pub batch: Option<Batch>,
+    /// Other operations the action sends to when a parameter has a given value (an
+    /// absolute inventory adjustment instead of a relative one). The action's own method
+    /// and path are the default.
+    pub routes: &'static [Route],
 }
 
-/// A body field filled in from another request, when a parameter has a given value.
+/// Another operation of an action, chosen by a parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Route {
+    /// The parameter (`mode`).
+    pub param: &'static str,
+    /// The value that chooses this route.
+    pub equals: Literal,
+    /// Its HTTP method.
+    pub method: Method,
+    /// Its path template.
+    pub path: &'static str,
+}
+
+/// How a long list parameter is split over requests: in order, each with at most
+/// `max_items` items, the rest of the body the same each time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// The list parameter (`items`).
+    pub param: &'static str,
+    /// The most items BigCommerce takes in one request.
+    pub max_items: usize,
+}
+
+/// A body field filled in from another request, when a parameter has a given value (or
+/// none). Lookups run in order, so a later one may depend on what an earlier one filled in.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct BodyLookup {
     /// The parameter whose value calls for the lookup.
     pub param: &'static str,
-    /// The value that calls for it (`parent_id` 0: a top-level category).
-    pub equals: Literal,
-    /// `GET <path>` below the action's API version…
+    /// When it is called for.
+    pub when: When,
+    /// `GET <path>` below the action's API version (placeholders filled like the action's
+    /// own path)…
     pub path: &'static str,
     /// …with these query pairs.
     pub query: &'static [QueryPair],
-    /// A JSON pointer to the value in the answer (`/data/0/id`).
-    pub pick: &'static str,
+    /// What to take from the answer.
+    pub pick: Pick,
     /// Where the value goes in the body object (`/tree_id`).
     pub into: &'static str,
     /// What the store lacks when the answer has no such value, for the error.
     pub missing: &'static str,
+}
+
+/// When a [`BodyLookup`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// The parameter has this value (`parent_id` 0: a top-level category).
+    Equals(Literal),
+    /// The parameter was left empty (the order's only shipping address).
+    Empty,
+}
+
+/// What a [`BodyLookup`] takes from its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The value at this JSON pointer (`/data/0/id`).
+    Pointer(&'static str),
+    /// The `id` of the only record of a list answer (V2: the body is the list). Several
+    /// records are an error that lists each by these fields and asks for the parameter.
+    OnlyRecord {
+        /// Fields that tell the records apart in the error (`street_1`, `city`).
+        describe: &'static [&'static str],
+    },
+    /// What is left of each record of a list answer, as `{<id_as>: id, <quantity_as>:
+    /// total - done}`, for each record with something left (and, with `same`, whose field
+    /// equals the body's value at a pointer).
+    Remaining {
+        /// The record field with the total (`quantity`).
+        total: &'static str,
+        /// The record field with what is done (`quantity_shipped`).
+        done: &'static str,
+        /// The key of the ID in each item (`order_product_id`).
+        id_as: &'static str,
+        /// The key of what is left in each item (`quantity`).
+        quantity_as: &'static str,
+        /// (record field, body pointer): only records that match what the body holds.
+        same: Option<(&'static str, &'static str)>,
+    },
 }
 
 /// A lookup that tells whether a record exists: `GET <path>?<id_query>=<ID>` answers a V3
@@ -218,6 +292,9 @@ pub enum BodyShape {
     Object,
     /// A JSON array holding that one object (V3 customers take arrays).
     ArrayOfOne,
+    /// The value of the one body parameter whose pointer is empty: a JSON array of
+    /// records (the batch endpoints).
+    List,
 }
 
 /// How the response becomes the step's `data`.
@@ -232,6 +309,12 @@ pub enum ResponseShape {
     V3FirstOfData,
     /// `204 No Content`: `data` is `{"id": <the ID>, "deleted": true}`.
     Deleted,
+    /// The one element of a V3 `data` array found by a search: none is `not_found`, and
+    /// more than one is `ambiguous` (naming them), never a guess.
+    OneMatch {
+        /// The record kind, for the messages (`product`).
+        noun: &'static str,
+    },
 }
 
 /// The record a single-record action is about.
@@ -345,6 +428,8 @@ pub enum Control {
     Limit,
     /// A trigger's own setting (a status to reach, a threshold), read by the trigger.
     Trigger,
+    /// Chooses one of the action's [`Route`]s.
+    Route,
 }
 
 impl Wire {
@@ -381,6 +466,13 @@ pub enum ParamType {
     /// A list of whole numbers (IDs): a JSON array, a single number, or text such as
     /// `12, 18`.
     IntegerList,
+    /// A list of texts (SKUs): a JSON array, or text such as `MUG-1, MUG-2`.
+    StringList,
+    /// A list of records (line items, batch updates): a JSON array of objects, or text
+    /// holding one, or a whole-value template that gives one.
+    ObjectList,
+    /// Any JSON object (a raw request's query or body): an object, or text holding one.
+    Json,
 }
 
 /// Where the field shows in the UI.

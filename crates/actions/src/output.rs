@@ -24,12 +24,44 @@ fn openapi_data_schema(action: &Action) -> Option<Value> {
     let data = match action.response {
         ResponseShape::Body => response,
         ResponseShape::V3Data => property(spec, &response, "data").unwrap_or_else(|| json!({})),
-        ResponseShape::V3FirstOfData => property(spec, &response, "data")
+        ResponseShape::V3FirstOfData | ResponseShape::OneMatch { .. } => property(spec, &response, "data")
             .and_then(|data| data.get("items").map(|items| spec.resolve(items)))
             .unwrap_or_else(|| json!({})),
         ResponseShape::Deleted => deleted_schema(action),
     };
-    Some(with_extras(action, spec, data))
+    let data = with_extras(action, spec, data);
+    Some(match action.batch {
+        Some(batch) => batches_schema(batch, data),
+        None => data,
+    })
+}
+
+/// The `data` of a batched action: each request's result in order, and the records they
+/// answered with (when they answer lists).
+fn batches_schema(batch: crate::model::Batch, result: Value) -> Value {
+    let records = match result.get("type").and_then(Value::as_str) {
+        Some("array") => result.get("items").cloned().unwrap_or_else(|| json!({})),
+        _ => json!({}),
+    };
+    json!({
+        "type": "object",
+        "description": format!("The result of each request of at most {} items, in order.", batch.max_items),
+        "properties": {
+            "items": {"type": "integer", "description": "How many items were sent, in all."},
+            "batches": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "batch": {"type": "integer", "description": "The batch, from 1."},
+                    "first": {"type": "integer", "description": "Its first item, from 1."},
+                    "last": {"type": "integer", "description": "Its last item."},
+                    "result": result
+                },
+                "required": ["batch", "first", "last", "result"]
+            }},
+            "records": {"type": "array", "description": "Every record the batches answered with, in order (for batches that answer lists).", "items": records}
+        },
+        "required": ["items", "batches", "records"]
+    })
 }
 
 /// The data schema with the fields the action asks for beyond the spec's response schema

@@ -208,6 +208,29 @@ fn insert_type(schema: &mut Map<String, Value>, param: &Param) {
             schema.insert("items".into(), json!({"type": "integer", "minimum": 1}));
             return;
         }
+        ParamType::StringList => {
+            // Text such as `MUG-1, MUG-2` (or a template) in one box; a JSON array too.
+            schema.insert("type".into(), json!(["string", "array"]));
+            schema.insert("items".into(), json!({"type": "string"}));
+            schema.insert("x-list".into(), "comma-separated".into());
+            return;
+        }
+        ParamType::ObjectList | ParamType::Json => {
+            // JSON typed into one text box (or a whole-value template); the value itself,
+            // when a client sends it as JSON.
+            let value_type = if param.ty == ParamType::ObjectList {
+                "array"
+            } else {
+                "object"
+            };
+            schema.insert("type".into(), json!(["string", value_type]));
+            schema.insert("contentMediaType".into(), "application/json".into());
+            if param.ty == ParamType::ObjectList {
+                schema.insert("items".into(), json!({"type": "object"}));
+                schema.insert("x-list".into(), "records".into());
+            }
+            return;
+        }
     };
     let numeric = matches!(param.ty, ParamType::Integer | ParamType::Number);
     if numeric {

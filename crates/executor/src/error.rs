@@ -101,6 +101,46 @@ pub enum ExecError {
         /// The store hash used.
         store_hash: String,
     },
+    /// A search (or a lookup before a write) found nothing.
+    #[error("{what} in store `{store_hash}`: {hint}")]
+    NoMatch {
+        /// What was looked for (`no product has sku "MUG-9"`).
+        what: String,
+        /// What to do.
+        hint: String,
+        /// The store hash used.
+        store_hash: String,
+    },
+    /// A search (or a lookup before a write) found several where one was needed.
+    #[error("{what}: {candidates}. {hint}")]
+    Ambiguous {
+        /// What was looked for (`order 105 has 2 shipping addresses`).
+        what: String,
+        /// Each candidate, with what tells them apart.
+        candidates: String,
+        /// How to choose.
+        hint: String,
+    },
+    /// One request of a batched list failed; the batches before it were applied.
+    #[error(
+        "batch {batch} of {batches} (items {first}–{last}) failed: {source}. {applied} Items {first}–{total} were not applied{maybe}; fix the cause and run the step again with only those items",
+        applied = if *first > 1 { format!("Items 1–{} were applied (batches 1–{}).", first - 1, batch - 1) } else { "Nothing was applied.".to_owned() },
+        maybe = if source.code() == "uncertain_write" { format!(" (batch {batch} may have been)") } else { String::new() }
+    )]
+    BatchFailed {
+        /// The batch that failed, from 1.
+        batch: usize,
+        /// How many batches there were.
+        batches: usize,
+        /// Its first item, from 1.
+        first: usize,
+        /// Its last item.
+        last: usize,
+        /// How many items in all.
+        total: usize,
+        /// Why it failed.
+        source: Box<ExecError>,
+    },
     /// 400, 409 or 422: BigCommerce refused the request, with its reasons.
     #[error("BigCommerce rejected the request ({status}): {details}")]
     Rejected {
@@ -255,7 +295,9 @@ impl ExecError {
             Self::InvalidAccessToken => "invalid_access_token",
             Self::Forbidden { .. } => "forbidden",
             Self::StoreNotFound(_) => "store_not_found",
-            Self::RecordNotFound { .. } => "not_found",
+            Self::RecordNotFound { .. } | Self::NoMatch { .. } => "not_found",
+            Self::Ambiguous { .. } => "ambiguous",
+            Self::BatchFailed { source, .. } => source.code(),
             Self::Rejected { .. } => "rejected",
             Self::RateLimited { .. } => "rate_limited",
             Self::Upstream { .. } => "upstream_error",
@@ -315,6 +357,26 @@ impl ExecError {
                 page,
                 pages,
                 source: Box::new(source.map_server_text(clean)),
+            },
+            Self::BatchFailed {
+                batch,
+                batches,
+                first,
+                last,
+                total,
+                source,
+            } => Self::BatchFailed {
+                batch,
+                batches,
+                first,
+                last,
+                total,
+                source: Box::new(source.map_server_text(clean)),
+            },
+            Self::Ambiguous { what, candidates, hint } => Self::Ambiguous {
+                what,
+                candidates: clean(&candidates),
+                hint,
             },
             other => other,
         }

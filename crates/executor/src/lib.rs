@@ -19,6 +19,7 @@
 
 mod credentials;
 mod error;
+mod lookups;
 pub mod options;
 mod output;
 mod paging;
@@ -148,6 +149,42 @@ fn with_page_size(request: &PreparedRequest, paging: &syncaut_actions::Paging, l
     request
 }
 
+/// The one record a search found: none is `not_found`, several are `ambiguous`.
+fn one_match(prepared: &Prepared, noun: &'static str, data: Value) -> Result<Value, ExecError> {
+    let criteria = || {
+        prepared
+            .params
+            .iter()
+            .map(|(param, value)| format!("{} {}", param.key, value))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let Value::Array(mut found) = data else {
+        return Err(ExecError::InvalidResponse {
+            status: 200,
+            reason: "a V3 search should answer a `data` list".into(),
+        });
+    };
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ExecError::NoMatch {
+            what: format!("no {noun} has {}", criteria()),
+            hint: "check the value (it must match exactly), or whether the record was deleted".into(),
+            store_hash: prepared.store_hash.to_string(),
+        }),
+        several => Err(ExecError::Ambiguous {
+            what: format!("{several} {noun}s have {}", criteria()),
+            candidates: found
+                .iter()
+                .take(10)
+                .map(|record| format!("ID {}", record.get("id").unwrap_or(&Value::Null)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            hint: format!("Give a value that only one {noun} has, or use the list action to see them all"),
+        }),
+    }
+}
+
 /// Called as pages of a "return all" arrive: (pages done, pages in all, 0 if unknown).
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
@@ -265,22 +302,100 @@ impl Executor {
                 &adjusted
             }
         };
+        if let Some(batch) = action.batch {
+            let data = self.send_batches(store, prepared, request, batch, call).await?;
+            return Ok(Output::step(data, action.id, prepared.store_hash.clone()));
+        }
         let answer = self.exchange(store, prepared, request, call).await?;
         // A DELETE sent again after an attempt that may have reached BigCommerce finds
         // nothing: the first attempt deleted it.
         let deleted_before = answer.status == 404 && answer.repeated && action.response == ResponseShape::Deleted;
         if !(200..300).contains(&answer.status) && !deleted_before {
-            return Err(self.interpret_failure(store, prepared, &answer, call).await);
+            return Err(self.interpret_failure(store, prepared, request, &answer, call).await);
         }
         let mut data = response::data(action, prepared.record_id(), prepared.store_hash.as_str(), &answer)?;
+        if let ResponseShape::OneMatch { noun } = action.response {
+            data = one_match(prepared, noun, data)?;
+        }
         if let (Some(limit), Value::Array(items)) = (limit, &mut data) {
             items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
         Ok(Output::step(data, action.id, prepared.store_hash.clone()))
     }
 
+    /// Sends a list parameter in batches of at most `batch.max_items`, in order, the rest
+    /// of the body the same each time. A failed batch stops the step and says which items
+    /// were applied.
+    async fn send_batches(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        request: &PreparedRequest,
+        batch: syncaut_actions::Batch,
+        call: &Call<'_>,
+    ) -> Result<Value, ExecError> {
+        let pointer = match prepared.action.param(batch.param).map(|p| p.wire) {
+            Some(syncaut_actions::Wire::Body(pointer)) => pointer,
+            _ => "",
+        };
+        let items: Vec<Value> = request
+            .body
+            .as_ref()
+            .and_then(|body| {
+                if pointer.is_empty() {
+                    Some(body)
+                } else {
+                    body.pointer(pointer)
+                }
+            })
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let total = items.len();
+        let batches = total.div_ceil(batch.max_items.max(1)).max(1);
+        let mut results = Vec::with_capacity(batches);
+        let mut records = Vec::new();
+        for (index, chunk) in items.chunks(batch.max_items.max(1)).enumerate() {
+            let first = index * batch.max_items + 1;
+            let last = first + chunk.len() - 1;
+            let failed = |source: ExecError| ExecError::BatchFailed {
+                batch: index + 1,
+                batches,
+                first,
+                last,
+                total,
+                source: Box::new(source),
+            };
+            let mut one = request.clone();
+            let list = Value::Array(chunk.to_vec());
+            match (&mut one.body, pointer) {
+                (Some(body), "") => *body = list,
+                (Some(body), pointer) => {
+                    if let Some(slot) = body.pointer_mut(pointer) {
+                        *slot = list;
+                    }
+                }
+                (None, _) => {}
+            }
+            let answer = self.exchange(store, prepared, &one, call).await.map_err(failed)?;
+            if !(200..300).contains(&answer.status) {
+                return Err(failed(
+                    self.interpret_failure(store, prepared, &one, &answer, call).await,
+                ));
+            }
+            let result =
+                response::data(prepared.action, None, prepared.store_hash.as_str(), &answer).map_err(failed)?;
+            if let Value::Array(answered) = &result {
+                records.extend(answered.iter().cloned());
+            }
+            results.push(serde_json::json!({"batch": index + 1, "first": first, "last": last, "result": result}));
+        }
+        Ok(serde_json::json!({"items": total, "batches": results, "records": records}))
+    }
+
     /// The request with the body fields its action looks up filled in (the default
-    /// channel's category tree for a top-level category).
+    /// channel's category tree for a top-level category; an order's only shipping address
+    /// and what is left to ship).
     async fn with_lookups(
         &self,
         store: &StoreClient,
@@ -289,13 +404,18 @@ impl Executor {
     ) -> Result<PreparedRequest, ExecError> {
         let mut request = prepared.request.clone();
         for lookup in prepared.action.body_lookups {
-            if prepared.params.get(lookup.param) != Some(&lookup.equals.to_json()) {
+            let given = prepared.params.get(lookup.param);
+            let due = match lookup.when {
+                syncaut_actions::When::Equals(value) => given == Some(&value.to_json()),
+                syncaut_actions::When::Empty => given.is_none(),
+            };
+            if !due {
                 continue;
             }
             let get = PreparedRequest {
                 method: Method::Get,
                 api_version: prepared.action.api_version,
-                path: lookup.path.to_owned(),
+                path: request::lookup_path(lookup.path, &prepared.params),
                 query: lookup
                     .query
                     .iter()
@@ -305,19 +425,17 @@ impl Executor {
             };
             let answer = self.exchange(store, prepared, &get, call).await?;
             if !(200..300).contains(&answer.status) {
-                return Err(self.interpret_failure(store, prepared, &answer, call).await);
+                return Err(self.interpret_failure(store, prepared, &get, &answer, call).await);
             }
-            let value = serde_json::from_slice::<Value>(&answer.body)
-                .ok()
-                .and_then(|body| body.pointer(lookup.pick).cloned())
-                .filter(|v| !v.is_null())
-                .ok_or_else(|| ExecError::InvalidResponse {
+            let body = if answer.status == 204 || answer.body.iter().all(u8::is_ascii_whitespace) {
+                Value::Array(Vec::new())
+            } else {
+                serde_json::from_slice::<Value>(&answer.body).map_err(|e| ExecError::InvalidResponse {
                     status: answer.status,
-                    reason: format!(
-                        "the store has no {} (GET {} found none); create one in the control panel, or give `{}` another value",
-                        lookup.missing, lookup.path, lookup.param
-                    ),
-                })?;
+                    reason: format!("the answer to GET {} is not JSON ({e})", get.path),
+                })?
+            };
+            let value = lookups::pick(prepared, lookup, &get.path, &request, &body)?;
             request::set_in_body(&mut request, lookup.into, value);
         }
         Ok(request)
@@ -342,7 +460,7 @@ impl Executor {
         };
         let answer = self.exchange(store, prepared, &lookup, call).await?;
         if !(200..300).contains(&answer.status) {
-            return Err(self.interpret_failure(store, prepared, &answer, call).await);
+            return Err(self.interpret_failure(store, prepared, &lookup, &answer, call).await);
         }
         let found = serde_json::from_slice::<Value>(&answer.body).ok().and_then(|body| {
             body.get("data")
@@ -390,13 +508,14 @@ impl Executor {
         &self,
         store: &StoreClient,
         prepared: &Prepared,
+        request: &PreparedRequest,
         answer: &Answer,
         call: &Call<'_>,
     ) -> ExecError {
         let action = prepared.action;
         match answer.status {
             404 => self.not_found(store, prepared, call).await,
-            status @ 500..=599 if action.method == Method::Post => ExecError::UncertainWrite {
+            status @ 500..=599 if request.method == Method::Post => ExecError::UncertainWrite {
                 action: action.id,
                 reason: format!("BigCommerce answered {status}"),
             },

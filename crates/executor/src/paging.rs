@@ -147,7 +147,7 @@ impl Executor {
         let request = page_request(&prepared.request, paging, page);
         let answer = self.exchange(store, prepared, &request, call).await?;
         if !(200..300).contains(&answer.status) {
-            return Err(self.interpret_failure(store, prepared, &answer, call).await);
+            return Err(self.interpret_failure(store, prepared, &request, &answer, call).await);
         }
         page_items(paging, &answer)
     }

@@ -89,6 +89,14 @@ impl Params {
             };
             values.push((param, value));
         }
+        if !action.one_of.is_empty()
+            && !action
+                .one_of
+                .iter()
+                .any(|key| values.iter().any(|(p, _)| p.key == *key))
+        {
+            return Err(one_of_missing(action));
+        }
         Ok(Self { action, values })
     }
 
@@ -192,6 +200,25 @@ fn required(action: &Action, param: &'static Param) -> ExecError {
 }
 
 #[cold]
+fn one_of_missing(action: &Action) -> ExecError {
+    let titles: Vec<&str> = action
+        .one_of
+        .iter()
+        .filter_map(|key| action.param(key))
+        .map(|p| p.title)
+        .collect();
+    ExecError::Required {
+        key: action.one_of[0],
+        hint: format!(
+            "“{}” needs {} ({}); fill in at least one, or reference an earlier step's output using {{{{stepName.data.field}}}}.",
+            action.title,
+            titles.join(" or "),
+            action.one_of.join(" or ")
+        ),
+    }
+}
+
+#[cold]
 fn invalid(param: &Param, message: String) -> ExecError {
     ExecError::InvalidParam {
         key: param.key.to_owned(),
@@ -215,6 +242,9 @@ fn coerce(param: &'static Param, value: Value) -> Result<Value, ExecError> {
     }
     let coerced = match param.ty {
         ParamType::IntegerList => return to_integer_list(param, &value),
+        ParamType::StringList => return to_string_list(param, &value),
+        ParamType::ObjectList => return to_object_list(param, value),
+        ParamType::Json => return to_json_object(param, value),
         ParamType::Integer => Value::from(to_integer(param, &value)?),
         ParamType::Number => Value::Number(to_number(param, &value)?),
         ParamType::String => Value::String(to_text(param, &value)?),
@@ -276,6 +306,109 @@ fn to_integer_list(param: &'static Param, value: &Value) -> Result<Value, ExecEr
         numbers.push(Value::from(number));
     }
     Ok(Value::Array(numbers))
+}
+
+/// The most records a list of records holds (a batch action splits them into requests).
+const MAX_RECORDS: usize = 10_000;
+
+/// A list of texts from a JSON array or text such as `MUG-1, MUG-2`.
+fn to_string_list(param: &'static Param, value: &Value) -> Result<Value, ExecError> {
+    let items: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
+        Value::String(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Value::String(t.to_owned()))
+            .collect(),
+        Value::Number(_) => vec![value.clone()],
+        _ => {
+            return Err(invalid(
+                param,
+                format!("must be a list such as A-1, A-2; got {}", shown(value)),
+            ));
+        }
+    };
+    if items.len() > MAX_LIST {
+        return Err(invalid(
+            param,
+            format!("holds {} items; at most {MAX_LIST} are allowed", items.len()),
+        ));
+    }
+    let mut texts = Vec::with_capacity(items.len());
+    for item in &items {
+        let text = to_text(param, item)?;
+        if text.contains(',') {
+            return Err(invalid(
+                param,
+                format!("an item may not hold a comma; got {}", shown(item)),
+            ));
+        }
+        texts.push(Value::String(text));
+    }
+    Ok(Value::Array(texts))
+}
+
+/// JSON typed into a text field (a list of records, a query), parsed; other values as
+/// they are.
+fn parsed(param: &Param, value: Value, example: &str) -> Result<Value, ExecError> {
+    match value {
+        Value::String(text) => serde_json::from_str(text.trim()).map_err(|err| {
+            invalid(
+                param,
+                format!("must be JSON such as {example}; the text is not ({err})"),
+            )
+        }),
+        other => Ok(other),
+    }
+}
+
+/// A list of records: a JSON array of objects, or text holding one.
+fn to_object_list(param: &'static Param, value: Value) -> Result<Value, ExecError> {
+    let example = param.placeholder.unwrap_or(r#"[{"id": 1}]"#);
+    let value = match parsed(param, value, example)? {
+        Value::Object(one) => Value::Array(vec![Value::Object(one)]),
+        other => other,
+    };
+    let Value::Array(items) = &value else {
+        return Err(invalid(
+            param,
+            format!("must be a list of records such as {example}; got {}", shown(&value)),
+        ));
+    };
+    if items.len() > MAX_RECORDS {
+        return Err(invalid(
+            param,
+            format!(
+                "holds {} records; at most {MAX_RECORDS} are allowed in one step",
+                items.len()
+            ),
+        ));
+    }
+    if let Some((index, item)) = items.iter().enumerate().find(|(_, item)| !item.is_object()) {
+        return Err(invalid(
+            param,
+            format!(
+                "item {} must be a record such as {example}; got {}",
+                index + 1,
+                shown(item)
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// A JSON object: an object, or text holding one.
+fn to_json_object(param: &'static Param, value: Value) -> Result<Value, ExecError> {
+    let example = param.placeholder.unwrap_or(r#"{"name": "value"}"#);
+    let value = parsed(param, value, example)?;
+    if !value.is_object() {
+        return Err(invalid(
+            param,
+            format!("must be a JSON object such as {example}; got {}", shown(&value)),
+        ));
+    }
+    Ok(value)
 }
 
 #[cold]

@@ -124,16 +124,36 @@ pub fn preview(params: &Params, config: &TransportConfig, store_hash: &StoreHash
 }
 
 fn parts(action: &'static Action, values: &[(&'static Param, Shown<'_>)]) -> PreparedRequest {
+    let (method, path) = route(action, values);
     PreparedRequest {
-        method: action.method,
+        method,
         api_version: action.api_version,
-        path: fill_path(action, values),
+        path: fill_path(path, values),
         query: query(action, values),
         body: match action.body {
             BodyShape::None => None,
             shape => Some(body(values, shape)),
         },
     }
+}
+
+/// The method and path template: the route a parameter chose, or the action's own.
+fn route(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> (Method, &'static str) {
+    action
+        .routes
+        .iter()
+        .find(|route| {
+            values.iter().any(|(param, value)| {
+                param.key == route.param && matches!(value, Shown::Value(v) if **v == route.equals.to_json())
+            })
+        })
+        .map_or((action.method, action.path), |route| (route.method, route.path))
+}
+
+/// A lookup's path template filled with the step's path parameters.
+pub(crate) fn lookup_path(template: &str, params: &ValidatedParams) -> String {
+    let values: Vec<(&'static Param, Shown<'_>)> = params.iter().map(|(p, v)| (p, Shown::Value(v))).collect();
+    fill_path(template, &values)
 }
 
 /// The query pairs: query parameters, chosen filters, then the action's fixed pairs.
@@ -169,29 +189,62 @@ fn query(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> Vec<(String
     query
 }
 
-/// The JSON body of an action that sends one.
+/// The JSON body of an action that sends one. A pointer through `*` (`/items/*/location_id`)
+/// fills that field in each item of a list that lacks it, after every other field is set.
 fn body(values: &[(&'static Param, Shown<'_>)], shape: BodyShape) -> Value {
     let mut body = Map::new();
+    let mut list = None;
+    let json = |value: &Shown<'_>| match value {
+        Shown::Value(value) => (*value).clone(),
+        Shown::Template(text) => Value::from(*text),
+    };
     for (param, value) in values {
-        if let Wire::Body(pointer) = param.wire {
-            let json = match value {
-                Shown::Value(value) => (*value).clone(),
-                Shown::Template(text) => Value::from(*text),
-            };
-            set_pointer(&mut body, pointer, json);
+        match param.wire {
+            Wire::Body("") => list = Some(json(value)),
+            Wire::Body(pointer) if !pointer.contains('*') => set_pointer(&mut body, pointer, json(value)),
+            _ => {}
         }
     }
-    match shape {
+    let mut body = match shape {
         BodyShape::ArrayOfOne => Value::Array(vec![Value::Object(body)]),
+        BodyShape::List => list.unwrap_or_else(|| Value::Array(Vec::new())),
         BodyShape::None | BodyShape::Object => Value::Object(body),
+    };
+    for (param, value) in values {
+        if let Wire::Body(pointer) = param.wire
+            && pointer.contains('*')
+        {
+            fill_each(&mut body, pointer, &json(value));
+        }
+    }
+    body
+}
+
+/// Sets the field after `*` in each object of the list before it, where it is absent:
+/// `/items/*/location_id` in `{"items": [{…}, …]}`.
+pub(crate) fn fill_each(body: &mut Value, pointer: &str, value: &Value) {
+    let Some((list, field)) = pointer.split_once("/*/") else {
+        return;
+    };
+    let target = if list.is_empty() {
+        Some(body)
+    } else {
+        body.pointer_mut(list)
+    };
+    let Some(Value::Array(items)) = target else { return };
+    for item in items {
+        if let Value::Object(item) = item
+            && item.get(field).is_none_or(Value::is_null)
+        {
+            item.insert(field.to_owned(), value.clone());
+        }
     }
 }
 
 /// The action's path with each `{name}` replaced by its parameter's value, percent-encoded
 /// (a template in a preview is shown as written). One pass over the path, so a value that
 /// itself contains `{…}` is never substituted into.
-fn fill_path(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> String {
-    let template = action.path;
+fn fill_path(template: &str, values: &[(&'static Param, Shown<'_>)]) -> String {
     let mut path = String::with_capacity(template.len() + 24);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -201,7 +254,7 @@ fn fill_path(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> String 
         let name = &placeholder[1..placeholder.len() - 1];
         match values
             .iter()
-            .find(|(param, _)| param.wire == Wire::Path(name))
+            .find(|(param, _)| param.wire.is_path(name))
             .map(|(_, v)| v)
         {
             Some(Shown::Template(text)) => path.push_str(text),
@@ -236,8 +289,15 @@ fn wire_text(value: Shown<'_>) -> String {
     }
 }
 
-/// Sets a body field of a built request (inside the one object of an array body too).
+/// Sets a body field of a built request (inside the one object of an array body too; in
+/// each item of a list for a pointer through `*`).
 pub(crate) fn set_in_body(request: &mut PreparedRequest, pointer: &str, value: Value) {
+    if pointer.contains('*') {
+        if let Some(body) = &mut request.body {
+            fill_each(body, pointer, &value);
+        }
+        return;
+    }
     let object = match &mut request.body {
         Some(Value::Object(object)) => object,
         Some(Value::Array(items)) => match items.first_mut() {

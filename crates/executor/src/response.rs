@@ -32,7 +32,7 @@ pub(crate) fn data(
     let body: Value = serde_json::from_slice(&answer.body).map_err(|e| invalid(format!("it is not JSON ({e})")))?;
     match action.response {
         ResponseShape::Body | ResponseShape::Deleted => Ok(body),
-        ResponseShape::V3Data => match body {
+        ResponseShape::V3Data | ResponseShape::OneMatch { .. } => match body {
             Value::Object(mut envelope) if envelope.contains_key("data") => {
                 Ok(envelope.remove("data").unwrap_or_default())
             }

@@ -84,6 +84,8 @@ impl World {
         let keyword = param(query, "keyword").map(str::to_lowercase);
         let visible = param(query, "is_visible").map(|v| v == "true" || v == "1");
         let availability = param(query, "availability");
+        // `sku` and `name` match exactly, as BigCommerce's filters do.
+        let (sku, name) = (param(query, "sku"), param(query, "name"));
         let ids = id_list(query, "id:in");
         let above = match param(query, "id:greater").map(str::parse::<i64>) {
             None => None,
@@ -106,6 +108,8 @@ impl World {
             })
             .filter(|p| visible.is_none_or(|v| p["is_visible"] == v))
             .filter(|p| availability.is_none_or(|a| p["availability"] == a))
+            .filter(|p| sku.is_none_or(|s| p["sku"] == s))
+            .filter(|p| name.is_none_or(|n| p["name"] == n))
             .filter(|p| {
                 ids.as_ref()
                     .is_none_or(|ids| p["id"].as_i64().is_some_and(|id| ids.contains(&id)))

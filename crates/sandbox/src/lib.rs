@@ -15,7 +15,9 @@
 
 mod catalog;
 mod customers;
+mod fulfilment;
 mod hooks;
+mod inventory;
 mod lists;
 mod orders;
 mod seed;

@@ -38,9 +38,11 @@ pub(crate) fn channels(query: &[(String, String)]) -> Response {
 
 /// `GET /v3/inventory/locations`.
 pub(crate) fn locations(query: &[(String, String)]) -> Response {
-    let all: Vec<Value> = [(1, "WH-1", "Warehouse"), (2, "SHOP", "Shop floor")]
-        .into_iter()
-        .map(|(id, code, label)| {
+    let only_default = param(query, "is_default").is_some_and(|v| v == "true");
+    let all: Vec<Value> = crate::inventory::LOCATIONS
+        .iter()
+        .take(if only_default { 1 } else { usize::MAX })
+        .map(|&(id, code, label)| {
             json!({"id": id, "code": code, "label": label, "description": "", "managed_by_external_source": false, "type_id": "PHYSICAL", "enabled": true, "storefront_visibility": true})
         })
         .collect();

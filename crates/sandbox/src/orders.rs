@@ -98,6 +98,7 @@ impl World {
         );
         order["date_created"] = json!(at);
         order["date_modified"] = json!(at);
+        self.seed_fulfilment(&order);
         self.orders.insert(id, order.clone());
         self.emit("store/order/created", json!({"type": "order", "id": id}));
         Response::json(201, order)

@@ -517,3 +517,103 @@ pub(crate) fn store_information() -> Value {
         "features": {"stencil_enabled": true, "sitewidehttps_enabled": true, "facebook_catalog_id": "", "checkout_type": "optimized", "wishlists_enabled": true, "graphql_storefront_api_enabled": true, "shopper_consent_tracking_enabled": false, "multi_storefront_enabled": false}
     })
 }
+
+/// A shipping address of an order (`orderShippingAddress`): the billing name at one of
+/// two streets.
+pub(crate) fn shipping_address(id: i64, order: &Value, n: i64, items: i64, shipped_all: bool) -> Value {
+    let billing = &order["billing_address"];
+    let (street, city, zip) = if n == 1 {
+        ("12 Main St", "Austin", "78701")
+    } else {
+        ("48 Harbour Rd", "Portland", "04101")
+    };
+    json!({
+        "id": id,
+        "order_id": order["id"],
+        "first_name": billing["first_name"],
+        "last_name": billing["last_name"],
+        "company": "",
+        "street_1": street,
+        "street_2": "",
+        "city": city,
+        "state": if n == 1 { "Texas" } else { "Maine" },
+        "zip": zip,
+        "country": "United States",
+        "country_iso2": "US",
+        "phone": "",
+        "email": billing["email"],
+        "items_total": items,
+        "items_shipped": if shipped_all { items } else { 0 },
+        "shipping_method": "Flat Rate",
+        "base_cost": money(0.0),
+        "cost_ex_tax": money(0.0),
+        "cost_inc_tax": money(0.0),
+        "cost_tax": money(0.0),
+        "cost_tax_class_id": 2,
+        "base_handling_cost": money(0.0),
+        "handling_cost_ex_tax": money(0.0),
+        "handling_cost_inc_tax": money(0.0),
+        "handling_cost_tax": money(0.0),
+        "handling_cost_tax_class_id": 2,
+        "shipping_zone_id": 1,
+        "shipping_zone_name": "United States",
+        "form_fields": []
+    })
+}
+
+/// A line item of an order (`orderProducts`).
+pub(crate) fn order_product(
+    id: i64,
+    order_id: i64,
+    address_id: i64,
+    product: Option<&Value>,
+    variant: Option<&Value>,
+    quantity: i64,
+    shipped: i64,
+) -> Value {
+    let price = product.and_then(|p| p["price"].as_f64()).unwrap_or(10.0);
+    json!({
+        "id": id,
+        "order_id": order_id,
+        "product_id": product.map_or(json!(0), |p| p["id"].clone()),
+        "variant_id": variant.map_or(json!(0), |v| v["id"].clone()),
+        "order_address_id": address_id,
+        "name": product.map_or(json!("Custom item"), |p| p["name"].clone()),
+        "name_customer": product.map_or(json!("Custom item"), |p| p["name"].clone()),
+        "name_merchant": product.map_or(json!("Custom item"), |p| p["name"].clone()),
+        "sku": variant.map_or(json!(""), |v| v["sku"].clone()),
+        "upc": "",
+        "type": "physical",
+        "base_price": money(price),
+        "price_ex_tax": money(price),
+        "price_inc_tax": money(price),
+        "price_tax": money(0.0),
+        "base_total": money(price * quantity as f64),
+        "total_ex_tax": money(price * quantity as f64),
+        "total_inc_tax": money(price * quantity as f64),
+        "total_tax": money(0.0),
+        "quantity": quantity,
+        "quantity_shipped": shipped,
+        "quantity_refunded": 0,
+        "is_refunded": false,
+        "refund_amount": money(0.0),
+        "return_id": 0,
+        "wrapping_id": 0,
+        "wrapping_name": null,
+        "wrapping_message": "",
+        "event_name": null,
+        "event_date": null,
+        "fixed_shipping_cost": money(0.0),
+        "option_set_id": null,
+        "parent_order_product_id": null,
+        "is_bundled_product": false,
+        "bin_picking_number": "",
+        "external_id": null,
+        "brand": "",
+        "applied_discounts": [],
+        "product_options": [],
+        "configurable_fields": [],
+        "gift_certificate_id": null,
+        "discounted_total_inc_tax": money(price * quantity as f64)
+    })
+}

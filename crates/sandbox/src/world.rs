@@ -18,6 +18,7 @@ enum Group {
     Information,
     Channels,
     Locations,
+    Inventory,
 }
 
 impl Group {
@@ -29,6 +30,7 @@ impl Group {
             Self::Information => "store_v2_information",
             Self::Channels => "store_channel_settings",
             Self::Locations => "store_locations",
+            Self::Inventory => "store_inventory",
         }
     }
 }
@@ -41,6 +43,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "store_v2_information",
     "store_channel_settings",
     "store_locations",
+    "store_inventory",
 ];
 
 /// The read-only variants of [`ALL_SCOPES`].
@@ -51,6 +54,7 @@ pub const READ_ONLY_SCOPES: &[&str] = &[
     "store_v2_information_read_only",
     "store_channel_settings_read_only",
     "store_locations_read_only",
+    "store_inventory_read_only",
 ];
 
 /// Rate-limit settings (BigCommerce's headers, per store).
@@ -91,6 +95,14 @@ pub struct World {
     pub(crate) next_id: i64,
     pub(crate) rate_limited: u32,
     pub(crate) served: u64,
+    /// Line items of each order.
+    pub(crate) order_products: BTreeMap<i64, Vec<Value>>,
+    /// Shipping addresses of each order.
+    pub(crate) order_addresses: BTreeMap<i64, Vec<Value>>,
+    /// Shipments of each order.
+    pub(crate) shipments: BTreeMap<i64, Vec<Value>>,
+    /// Stock at locations other than the default, by (location, variant).
+    pub(crate) located: BTreeMap<(i64, i64), i64>,
     /// Webhook subscriptions, by id.
     pub(crate) hooks: BTreeMap<i64, Value>,
     /// Events waiting to be delivered to the subscriptions.
@@ -113,7 +125,7 @@ impl World {
                 .map(|v| (v["id"].as_i64().unwrap_or_default(), v))
                 .collect()
         };
-        Self {
+        let mut world = Self {
             store_hash: seed::STORE_HASH.to_owned(),
             tokens: HashMap::new(),
             rate,
@@ -130,9 +142,18 @@ impl World {
             next_id: 1000,
             rate_limited: 0,
             served: 0,
+            order_products: BTreeMap::new(),
+            order_addresses: BTreeMap::new(),
+            shipments: BTreeMap::new(),
+            located: BTreeMap::new(),
             hooks: BTreeMap::new(),
             outbox: Vec::new(),
+        };
+        let orders: Vec<Value> = world.orders.values().cloned().collect();
+        for order in &orders {
+            world.seed_fulfilment(order);
         }
+        world
     }
 
     /// Another store with this hash, seeded like this one, with the same tokens and rate
@@ -189,6 +210,7 @@ impl World {
                 "Smith",
                 "jane.smith@example.com",
             );
+            self.seed_fulfilment(&order);
             self.orders.insert(id, order);
         }
     }
@@ -284,6 +306,7 @@ impl World {
             (Version::V2, ["customer_groups"]) => (Group::Customers, method != "GET"),
             (Version::V3, ["channels"]) => (Group::Channels, method != "GET"),
             (Version::V3, ["inventory", "locations"]) => (Group::Locations, method != "GET"),
+            (Version::V3, ["inventory", ..]) => (Group::Inventory, method != "GET"),
             (Version::V2, ["orders", ..]) => (Group::Orders, method != "GET"),
             (Version::V2, ["store"]) => (Group::Information, false),
             (Version::V2, ["time"]) => return Response::json(200, json!({"time": self.now()})),
@@ -309,6 +332,12 @@ impl World {
             (Version::V3, "GET", ["catalog", "products", p]) => self.get_product(id(p), query),
             (Version::V3, "PUT", ["catalog", "products", p]) => self.update_product(id(p), body),
             (Version::V3, "DELETE", ["catalog", "products", p]) => self.delete_product(id(p)),
+            (Version::V3, "PUT", ["catalog", "products"]) => self.update_products_batch(body),
+            (Version::V3, "GET", ["catalog", "products", p, "variants"]) => self.list_variants(id(p), query),
+            (Version::V3, "PUT", ["catalog", "products", p, "variants", v]) => self.update_variant(id(p), id(v), body),
+            (Version::V3, "GET", ["inventory", "items"]) => self.inventory_items(query),
+            (Version::V3, "POST", ["inventory", "adjustments", "relative"]) => self.adjust_inventory(body, false),
+            (Version::V3, "PUT", ["inventory", "adjustments", "absolute"]) => self.adjust_inventory(body, true),
             (Version::V3, "GET", ["catalog", "trees"]) => self.list_trees(query),
             (Version::V3, "GET", ["catalog", "trees", "categories"]) => self.list_tree_categories(query),
             (Version::V3, "POST", ["catalog", "trees", "categories"]) => self.create_tree_categories(body),
@@ -322,6 +351,10 @@ impl World {
             (Version::V2, "POST", ["orders"]) => self.create_order(body),
             (Version::V2, "GET", ["orders", "count"]) => self.count_orders(query),
             (Version::V2, "GET", ["orders", o]) => self.get_order(id(o)),
+            (Version::V2, "GET", ["orders", o, "products"]) => self.list_order_products(id(o), query),
+            (Version::V2, "GET", ["orders", o, "shipping_addresses"]) => self.list_shipping_addresses(id(o), query),
+            (Version::V2, "GET", ["orders", o, "shipments"]) => self.list_shipments(id(o), query),
+            (Version::V2, "POST", ["orders", o, "shipments"]) => self.create_shipment(id(o), body),
             (Version::V2, "PUT", ["orders", o]) => self.update_order(id(o), body),
             (Version::V2, "DELETE", ["orders", o]) => self.delete_order(id(o)),
             (Version::V2, "GET", ["store"]) => Response::json(200, seed::store_information()),

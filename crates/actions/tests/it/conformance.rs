@@ -235,10 +235,10 @@ fn a_deprecated_operation_without_a_reason_is_reported() {
 fn a_body_lookup_the_spec_does_not_support_is_reported() {
     const BAD: syncaut_actions::BodyLookup = syncaut_actions::BodyLookup {
         param: "parent_id",
-        equals: syncaut_actions::Literal::Int(0),
+        when: syncaut_actions::When::Equals(syncaut_actions::Literal::Int(0)),
         path: "/catalog/forests",
         query: &[],
-        pick: "/data/0/id",
+        pick: syncaut_actions::Pick::Pointer("/data/0/id"),
         into: "/forest_id",
         missing: "a forest",
     };

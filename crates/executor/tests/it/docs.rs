@@ -50,6 +50,16 @@ fn sample(action: &str) -> Value {
         "get_categories" => json!({}),
         "create_category" => json!({"name": "Docs test"}),
         "update_inventory" => json!({"productId": 111, "inventory_level": 12}),
+        "get_order_products" => json!({"orderId": 100}),
+        "ship_order" => json!({"orderId": 105, "tracking_number": "1Z999AA10123456784", "shipping_provider": "ups"}),
+        "get_shipments" => json!({"orderId": 105}),
+        "get_variants" => json!({"productId": 115}),
+        "update_variant" => json!({"productId": 115, "variantId": 306, "inventory_level": 5, "price": 19.5}),
+        "adjust_inventory" => json!({"items": [{"sku": "PLN-TERRA-LG", "quantity": 3}], "reason": "Docs test"}),
+        "get_inventory_levels" => json!({"sku": "PLN-TERRA-SM, PLN-TERRA-LG"}),
+        "update_products" => json!({"products": [{"id": 111, "price": 8.0}, {"id": 113, "is_visible": false}]}),
+        "find_product" => json!({"sku": "UTL-SPOON"}),
+        "find_customer" => json!({"email": "jane.smith@example.com"}),
         other => panic!("no sample parameters for {other}"),
     }
 }

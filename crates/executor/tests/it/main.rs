@@ -6,6 +6,7 @@ mod actions;
 mod docs;
 mod errors;
 mod faults;
+mod more_actions;
 mod prism;
 mod properties;
 mod secrecy;
