@@ -66,16 +66,16 @@ fn ship_order_with_two_addresses_asks_which_then_ships_each() {
   - name: ship
     action: ship_order
     params:
-      orderId: 100
+      orderId: 107
       tracking_number: 1Z1
 ");
     assert!(!ok);
     assert_eq!(report["error"]["code"], "ambiguous", "{report}");
     let message = report["error"]["message"].as_str().unwrap();
     for part in [
-        "ID 1001",
+        "order 107 has 2 candidates for `order_address_id`: ID 1071",
         "12 Main St",
-        "ID 1002",
+        "ID 1072",
         "48 Harbour Rd",
         "order_address_id",
         "nothing was sent",
@@ -87,34 +87,34 @@ fn ship_order_with_two_addresses_asks_which_then_ships_each() {
   - name: first
     action: ship_order
     params:
-      orderId: 100
+      orderId: 107
       tracking_number: 1Z1
-      order_address_id: 1001
+      order_address_id: 1071
   - name: half
     action: get_order
     params:
-      orderId: 100
+      orderId: 107
   - name: second
     action: ship_order
     params:
-      orderId: 100
+      orderId: 107
       tracking_number: 1Z2
-      order_address_id: 1002
+      order_address_id: 1072
       comments: The rest
   - name: whole
     action: get_order
     params:
-      orderId: 100
+      orderId: 107
   - name: lines
     action: get_order_products
     params:
-      orderId: 100
+      orderId: 107
 ");
     assert!(ok, "{err}\n{report}");
     assert_eq!(data(&report, 1)["status"], "Partially Shipped");
     assert_eq!(data(&report, 1)["items_shipped"], 2);
     assert_eq!(data(&report, 3)["status"], "Shipped");
-    assert_eq!(data(&report, 3)["items_shipped"], 4);
+    assert_eq!(data(&report, 3)["items_shipped"], 3);
     for line in data(&report, 4).as_array().unwrap() {
         assert_eq!(line["quantity_shipped"], line["quantity"], "{line}");
     }
@@ -231,5 +231,80 @@ fn update_products_and_find_customer() {
             .unwrap()
             .contains("failed: no customer has email \"nobody@example.com\" in store `abc123xyz`"),
         "{report}"
+    );
+}
+
+/// `forEach`: a step runs once per item of a list, in order, `{{item}}` being the item;
+/// its `data` is the list of what each run output. A failure names the item and what was
+/// done before it; `{{item}}` without `forEach` is refused before anything runs.
+#[test]
+fn for_each_runs_a_step_per_item_and_names_the_item_that_failed() {
+    let (report, ok, err) = run("steps:
+  - name: first
+    action: get_orders
+    params:
+      per_page: 2
+  - name: ship
+    action: ship_order
+    forEach: \"{{first.data}}\"
+    params:
+      orderId: \"{{item.id}}\"
+      tracking_number: \"T-{{item.id}}\"
+  - name: shipments
+    action: get_shipments
+    params:
+      orderId: \"{{ship.data.[1].order_id}}\"
+");
+    assert!(ok, "{err}\n{report}");
+    let shipped: Vec<&Value> = data(&report, 1)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["order_id"])
+        .collect();
+    assert_eq!(shipped, [100, 101]);
+    assert_eq!(data(&report, 1)[1]["tracking_number"], "T-101");
+    assert_eq!(data(&report, 2)[0]["order_id"], 101);
+
+    let (report, ok, _) = run("steps:
+  - name: three
+    action: get_orders
+    params:
+      per_page: 3
+  - name: ship
+    action: ship_order
+    forEach: \"{{three.data}}\"
+    params:
+      orderId: \"{{item.id}}\"
+      tracking_number: T
+");
+    assert!(!ok);
+    assert_eq!(report["error"]["code"], "not_found", "{report}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("item 3 of 3 failed: order 102 has no line item left to ship"),
+        "{message}"
+    );
+    assert!(message.contains("Items 1–2 were done"), "{message}");
+
+    let dir = private_dir();
+    let file = dir.path().join("workflow.yaml");
+    std::fs::write(
+        &file,
+        "steps:\n  - name: ship\n    action: get_order\n    params:\n      orderId: \"{{item.id}}\"\n",
+    )
+    .unwrap();
+    let refused = syncaut(
+        dir.path(),
+        None,
+        &["workflow", "run", file.to_str().unwrap(), "--sandbox"],
+    )
+    .output()
+    .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("refers to `item`, which only a step with `forEach:` has"),
+        "{}",
+        stderr(&refused)
     );
 }

@@ -36,29 +36,53 @@ pub fn check(action: &Action) -> Vec<Mismatch> {
 
 /// [`check`] against other indexes (a newer release of the specs).
 pub fn check_against(action: &Action, specs: &Specs) -> Vec<Mismatch> {
+    if action.kind == crate::model::ActionKind::Raw {
+        // Its operation is the user's; the executor matches it against the index.
+        return check_raw(action)
+            .into_iter()
+            .map(|problem| Mismatch {
+                action: action.id,
+                problem,
+            })
+            .collect();
+    }
     let mut problems = check_operation(action, specs);
     for route in action.routes {
-        if !action
-            .param(route.param)
-            .is_some_and(|p| p.choices.iter().any(|c| c.value == route.equals))
-        {
-            problems.push(format!(
-                "a route is chosen by `{}` = {}, which is not one of its choices",
-                route.param,
-                route.equals.to_json()
-            ));
-        }
+        let condition = match route.when {
+            crate::model::When::Equals(value) => {
+                if !action
+                    .param(route.param)
+                    .is_some_and(|p| p.choices.iter().any(|c| c.value == value))
+                {
+                    problems.push(format!(
+                        "a route is chosen by `{}` = {}, which is not one of its choices",
+                        route.param,
+                        value.to_json()
+                    ));
+                }
+                format!("`{}` = {}", route.param, value.to_json())
+            }
+            crate::model::When::Given | crate::model::When::Empty => {
+                if action.param(route.param).is_none() {
+                    problems.push(format!(
+                        "a route is chosen by `{}`, which is not a parameter",
+                        route.param
+                    ));
+                }
+                format!("`{}` {:?}", route.param, route.when)
+            }
+        };
         let other = Action {
             method: route.method,
             path: route.path,
             ..*action
         };
         for problem in check_operation(&other, specs) {
-            problems.push(format!(
-                "with `{}` = {}: {problem}",
-                route.param,
-                route.equals.to_json()
-            ));
+            // A placeholder of a route may be filled by its optional parameter or by a
+            // lookup into it.
+            if !route_fills(action, route, &problem) {
+                problems.push(format!("with {condition}: {problem}"));
+            }
         }
     }
     problems
@@ -68,6 +92,48 @@ pub fn check_against(action: &Action, specs: &Specs) -> Vec<Mismatch> {
             problem,
         })
         .collect()
+}
+
+/// Whether a problem of a route's operation is only that a path placeholder has no
+/// required parameter, while a routing parameter or a lookup fills it.
+fn route_fills(action: &Action, route: &crate::model::Route, problem: &str) -> bool {
+    let about_placeholder = problem.starts_with("path placeholder") || problem.contains("Path parameter");
+    if !about_placeholder {
+        return false;
+    }
+    route
+        .path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .filter(|name| problem.contains(&format!("{{{name}}}")) || problem.contains(&format!("`{name}`")))
+        .any(|name| {
+            let by_param = action
+                .params
+                .iter()
+                .any(|p| p.wire.is_path(name) && action.routes.iter().any(|r| r.param == p.key));
+            let by_lookup = action.body_lookups.iter().any(|l| l.into == format!("{{{name}}}"));
+            by_param || by_lookup
+        })
+}
+
+/// A raw request action has exactly the parameters the executor reads.
+fn check_raw(action: &Action) -> Vec<String> {
+    let keys: Vec<&str> = action.params.iter().map(|p| p.key).collect();
+    let mut problems = Vec::new();
+    if keys != ["method", "path", "query", "body"] {
+        problems.push(format!(
+            "a raw request takes method, path, query and body, not {keys:?}"
+        ));
+    }
+    if action
+        .params
+        .iter()
+        .any(|p| p.wire != Wire::Control(crate::model::Control::Request))
+    {
+        problems.push("a raw request's parameters are read by the executor, not sent as they are".into());
+    }
+    problems
 }
 
 /// The problems of the operation at the action's method and path.
@@ -142,6 +208,12 @@ fn compatible(ours: ParamType, spec_type: Option<&str>, items_type: Option<&str>
 fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mut Vec<String>) {
     for param in action.params {
         match param.wire {
+            Wire::Path(name)
+                if !action.path.contains(&format!("{{{name}}}"))
+                    && action.routes.iter().any(|r| r.path.contains(&format!("{{{name}}}"))) =>
+            {
+                // Only another route's path has it (a variant of the product).
+            }
             Wire::Path(name) | Wire::Query(name) => {
                 let location = if matches!(param.wire, Wire::Path(_)) {
                     ParamLocation::Path
@@ -188,6 +260,12 @@ fn check_params(action: &Action, spec: &SpecIndex, op: &Operation, problems: &mu
                         param.key
                     ));
                 }
+            }
+            Wire::Control(crate::model::Control::Request) => {
+                problems.push(format!(
+                    "`{}` is part of a raw request, but the action is not one",
+                    param.key
+                ));
             }
             Wire::Control(_) => {
                 if action.pagination == Pagination::None {
@@ -570,6 +648,12 @@ fn check_body_lookups(action: &Action, spec: &SpecIndex, op: &Operation, specs: 
                     }
                 }
             }
+        }
+        if lookup.into.starts_with('{') {
+            if !action.routes.iter().any(|r| r.path.contains(lookup.into)) {
+                problems.push(format!("a lookup fills {}, which no route's path has", lookup.into));
+            }
+            continue;
         }
         let field = lookup
             .into

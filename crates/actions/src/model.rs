@@ -61,13 +61,13 @@ pub struct Action {
     pub routes: &'static [Route],
 }
 
-/// Another operation of an action, chosen by a parameter's value.
+/// Another operation of an action, chosen by a parameter's value (or by its being given).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Route {
     /// The parameter (`mode`).
     pub param: &'static str,
-    /// The value that chooses this route.
-    pub equals: Literal,
+    /// When it chooses this route.
+    pub when: When,
     /// Its HTTP method.
     pub method: Method,
     /// Its path template.
@@ -99,7 +99,8 @@ pub struct BodyLookup {
     pub query: &'static [QueryPair],
     /// What to take from the answer.
     pub pick: Pick,
-    /// Where the value goes in the body object (`/tree_id`).
+    /// Where the value goes in the body object (`/tree_id`), or `{name}`: into that
+    /// placeholder of the path, when no parameter filled it.
     pub into: &'static str,
     /// What the store lacks when the answer has no such value, for the error.
     pub missing: &'static str,
@@ -113,6 +114,8 @@ pub enum When {
     Equals(Literal),
     /// The parameter was left empty (the order's only shipping address).
     Empty,
+    /// The parameter was given (a variant's SKU).
+    Given,
 }
 
 /// What a [`BodyLookup`] takes from its answer.
@@ -141,6 +144,12 @@ pub enum Pick {
         quantity_as: &'static str,
         /// (record field, body pointer): only records that match what the body holds.
         same: Option<(&'static str, &'static str)>,
+    },
+    /// The `id` of the one record of a list answer whose field equals a parameter's value
+    /// (the variant with a SKU); none is `not_found`, several `ambiguous`.
+    WhereEquals {
+        /// The record field (`sku`).
+        field: &'static str,
     },
 }
 
@@ -176,6 +185,8 @@ pub enum Resource {
     Categories,
     /// Product inventory levels.
     Inventory,
+    /// Requests for what the other actions lack.
+    Advanced,
 }
 
 /// What kind of operation an action is; decides filters versus parameter form.
@@ -192,6 +203,9 @@ pub enum ActionKind {
     Update,
     /// Deletes a record.
     Delete,
+    /// A request the user describes (method, path, query, body), checked against the
+    /// operation index when it runs.
+    Raw,
 }
 
 /// HTTP methods the actions use.
@@ -430,6 +444,8 @@ pub enum Control {
     Trigger,
     /// Chooses one of the action's [`Route`]s.
     Route,
+    /// A part of a raw request (its method, path, query or body).
+    Request,
 }
 
 impl Wire {

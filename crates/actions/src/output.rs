@@ -39,9 +39,10 @@ fn openapi_data_schema(action: &Action) -> Option<Value> {
 /// The `data` of a batched action: each request's result in order, and the records they
 /// answered with (when they answer lists).
 fn batches_schema(batch: crate::model::Batch, result: Value) -> Value {
-    let records = match result.get("type").and_then(Value::as_str) {
-        Some("array") => result.get("items").cloned().unwrap_or_else(|| json!({})),
-        _ => json!({}),
+    let (records, result) = match result.get("type").and_then(Value::as_str) {
+        // A list answer's records are in `records`; the batch has their count.
+        Some("array") => (result.get("items").cloned().unwrap_or_else(|| json!({})), json!(false)),
+        _ => (json!({}), result),
     };
     json!({
         "type": "object",
@@ -54,9 +55,10 @@ fn batches_schema(batch: crate::model::Batch, result: Value) -> Value {
                     "batch": {"type": "integer", "description": "The batch, from 1."},
                     "first": {"type": "integer", "description": "Its first item, from 1."},
                     "last": {"type": "integer", "description": "Its last item."},
-                    "result": result
+                    "result": result,
+                    "records": {"type": "integer", "description": "How many records it answered with (they are in `records`), for batches that answer lists."}
                 },
-                "required": ["batch", "first", "last", "result"]
+                "required": ["batch", "first", "last"]
             }},
             "records": {"type": "array", "description": "Every record the batches answered with, in order (for batches that answer lists).", "items": records}
         },

@@ -85,6 +85,13 @@ const fn provider(value: &'static str, label: &'static str) -> Choice {
     }
 }
 
+const HTTP_METHODS: &[Choice] = &[
+    provider("GET", "GET"),
+    provider("POST", "POST"),
+    provider("PUT", "PUT"),
+    provider("DELETE", "DELETE"),
+];
+
 const ADJUSTMENT_MODES: &[Choice] = &[
     provider("relative", "Relative (+/-)"),
     provider("absolute", "Absolute (set to)"),
@@ -448,6 +455,17 @@ pub const ACTIONS: &[Action] = &[
                     "Any, only visible, only hidden, or only pre-order products.",
                     Wire::ChoiceQuery,
                     ParamType::String,
+                )
+            },
+            Param {
+                section: Section::Filters,
+                options: from_store(&options::CATEGORIES),
+                ..field(
+                    "category_id",
+                    "Categories",
+                    "Only products in one of these categories (IDs, such as 20 or 18, 20). Beyond the docs' filters.",
+                    Wire::Query("categories:in"),
+                    ParamType::IntegerList,
                 )
             },
             RETURN_ALL,
@@ -1079,13 +1097,29 @@ pub const ACTIONS: &[Action] = &[
         id: "update_inventory",
         resource: Resource::Inventory,
         title: "Update inventory",
-        description: "Updates the inventory level of a product.",
+        description: "Updates the inventory level of a product; of one of its variants, given a variant ID or SKU, for a product that tracks inventory by variant.",
         kind: ActionKind::Update,
         api_version: V3,
         method: Method::Put,
         path: "/catalog/products/{product_id}",
         params: &[
             PRODUCT_ID,
+            Param {
+                required: false,
+                help: "For a product that tracks inventory by variant: the variant to update (get_variants lists them). Empty: the product itself.",
+                ..VARIANT_ID
+            },
+            Param {
+                max_length: Some(255),
+                placeholder: Some("JAR-MASON-S"),
+                ..field(
+                    "sku",
+                    "Variant SKU",
+                    "For a product that tracks inventory by variant: the SKU of the variant to update, instead of its ID.",
+                    Wire::Control(Control::Route),
+                    ParamType::String,
+                )
+            },
             Param {
                 minimum: Some(0),
                 placeholder: Some("100"),
@@ -1116,11 +1150,35 @@ pub const ACTIONS: &[Action] = &[
         record: PRODUCT_RECORD,
         exists: None,
         response_extras: &[],
-        body_lookups: &[],
+        body_lookups: &[BodyLookup {
+            param: "sku",
+            when: When::Given,
+            path: "/catalog/products/{product_id}/variants",
+            query: &[QueryPair {
+                name: "limit",
+                value: "250",
+            }],
+            pick: Pick::WhereEquals { field: "sku" },
+            into: "{variant_id}",
+            missing: "variant with this SKU",
+        }],
         deprecated_because: None,
         one_of: &[],
         batch: None,
-        routes: &[],
+        routes: &[
+            Route {
+                param: "variantId",
+                when: When::Given,
+                method: Method::Put,
+                path: "/catalog/products/{product_id}/variants/{variant_id}",
+            },
+            Route {
+                param: "sku",
+                when: When::Given,
+                method: Method::Put,
+                path: "/catalog/products/{product_id}/variants/{variant_id}",
+            },
+        ],
     },
     // ---------------------------------------------------------------------------------
     // Beyond the product docs: what users of BigCommerce connectors ask for next
@@ -1458,7 +1516,7 @@ pub const ACTIONS: &[Action] = &[
         }),
         routes: &[Route {
             param: "mode",
-            equals: Literal::Str("absolute"),
+            when: When::Equals(Literal::Str("absolute")),
             method: Method::Put,
             path: "/inventory/adjustments/absolute",
         }],
@@ -1650,6 +1708,76 @@ pub const ACTIONS: &[Action] = &[
         batch: None,
         routes: &[],
     },
+    Action {
+        id: "api_request",
+        resource: Resource::Advanced,
+        title: "API request",
+        description: "Sends a request of your own below the store's V2 or V3 API base, for what the other actions lack. The method and path must be an operation of BigCommerce's specs (the preview and a refusal name the scope it needs); the host and the store are the node's and cannot change.",
+        kind: ActionKind::Raw,
+        api_version: V3,
+        method: Method::Get,
+        path: "",
+        params: &[
+            Param {
+                default: Some(Literal::Str("GET")),
+                choices: HTTP_METHODS,
+                ..field(
+                    "method",
+                    "Method",
+                    "The HTTP method.",
+                    Wire::Control(Control::Request),
+                    ParamType::String,
+                )
+            },
+            Param {
+                max_length: Some(1000),
+                placeholder: Some("/v3/catalog/brands"),
+                ..required(field(
+                    "path",
+                    "Path",
+                    "Below the store's API base, starting with /v2/ or /v3/, such as /v3/catalog/brands or /v2/orders/{{getOrder.data.id}}/coupons. Filters go in Query.",
+                    Wire::Control(Control::Request),
+                    ParamType::String,
+                ))
+            },
+            Param {
+                placeholder: Some(r#"{"limit": 50}"#),
+                ..field(
+                    "query",
+                    "Query",
+                    "Query parameters as a JSON object; a list becomes BigCommerce's comma-separated form.",
+                    Wire::Control(Control::Request),
+                    ParamType::Json,
+                )
+            },
+            Param {
+                placeholder: Some(r#"{"name": "Ball"}"#),
+                ..field(
+                    "body",
+                    "Body",
+                    "The JSON body of a POST or PUT (an object, or a list for BigCommerce's batch endpoints).",
+                    Wire::Control(Control::Request),
+                    ParamType::Json,
+                )
+            },
+        ],
+        fixed_query: &[],
+        scope: Scope {
+            name: "",
+            label: "the scope of the operation called",
+        },
+        pagination: Pagination::None,
+        body: BodyShape::None,
+        response: ResponseShape::Body,
+        record: None,
+        exists: None,
+        response_extras: &[],
+        body_lookups: &[],
+        deprecated_because: None,
+        one_of: &[],
+        batch: None,
+        routes: &[],
+    },
 ];
 
 /// The action with this id.
@@ -1712,7 +1840,9 @@ mod tests {
     fn required_id_params_are_positive_integers_that_accept_templates() {
         for action in ACTIONS {
             for param in action.params.iter().filter(|p| p.key.ends_with("Id")) {
-                assert!(param.required, "{}.{}", action.id, param.key);
+                // An ID that chooses another route (a variant of the product) is optional.
+                let chooses_route = action.routes.iter().any(|r| r.param == param.key);
+                assert!(param.required || chooses_route, "{}.{}", action.id, param.key);
                 assert_eq!(
                     (param.ty, param.minimum),
                     (ParamType::Integer, Some(1)),

@@ -208,6 +208,41 @@ impl Specs {
         })
     }
 
+    /// The operation a concrete path (`/catalog/products/174`, no query) and method call:
+    /// each `{placeholder}` of a template takes one non-empty segment, and where several
+    /// templates match, the one with the most literal segments wins (`/orders/count` over
+    /// `/orders/{order_id}`).
+    pub fn match_path(&self, version: ApiVersion, method: &str, path: &str) -> Option<(&SpecIndex, &Operation)> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let literal_matches = |template: &str| -> Option<usize> {
+            let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+            if parts.len() != segments.len() {
+                return None;
+            }
+            let mut literals = 0;
+            for (part, segment) in parts.iter().zip(&segments) {
+                if part.starts_with('{') && part.ends_with('}') {
+                    if segment.is_empty() {
+                        return None;
+                    }
+                } else if part == segment {
+                    literals += 1;
+                } else {
+                    return None;
+                }
+            }
+            Some(literals)
+        };
+        self.0
+            .iter()
+            .filter(|s| s.api_version == version)
+            .flat_map(|spec| spec.operations.iter().map(move |op| (spec, op)))
+            .filter(|(_, op)| op.method.eq_ignore_ascii_case(method))
+            .filter_map(|(spec, op)| literal_matches(&op.path).map(|score| (score, spec, op)))
+            .max_by_key(|(score, _, _)| *score)
+            .map(|(_, spec, op)| (spec, op))
+    }
+
     /// The operation with this operationId, with its spec.
     pub fn by_operation_id(&self, operation_id: &str) -> Option<(&SpecIndex, &Operation)> {
         self.0.iter().find_map(|spec| {

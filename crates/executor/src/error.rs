@@ -121,6 +121,20 @@ pub enum ExecError {
         /// How to choose.
         hint: String,
     },
+    /// A step run for each item of a list failed for one; those before it were done.
+    #[error(
+        "item {item} of {items} failed: {source}. {done} Items {item}–{items} were not run{maybe}",
+        done = if *item > 1 { format!("Items 1–{} were done (their outputs are lost with the step; check the store before running it again).", item - 1) } else { "Nothing was done.".to_owned() },
+        maybe = if source.code() == "uncertain_write" { format!(" (item {item} may have been)") } else { String::new() }
+    )]
+    ItemFailed {
+        /// The item that failed, from 1.
+        item: usize,
+        /// How many items there were.
+        items: usize,
+        /// Why it failed.
+        source: Box<ExecError>,
+    },
     /// One request of a batched list failed; the batches before it were applied.
     #[error(
         "batch {batch} of {batches} (items {first}–{last}) failed: {source}. {applied} Items {first}–{total} were not applied{maybe}; fix the cause and run the step again with only those items",
@@ -297,7 +311,7 @@ impl ExecError {
             Self::StoreNotFound(_) => "store_not_found",
             Self::RecordNotFound { .. } | Self::NoMatch { .. } => "not_found",
             Self::Ambiguous { .. } => "ambiguous",
-            Self::BatchFailed { source, .. } => source.code(),
+            Self::BatchFailed { source, .. } | Self::ItemFailed { source, .. } => source.code(),
             Self::Rejected { .. } => "rejected",
             Self::RateLimited { .. } => "rate_limited",
             Self::Upstream { .. } => "upstream_error",
@@ -371,6 +385,11 @@ impl ExecError {
                 first,
                 last,
                 total,
+                source: Box::new(source.map_server_text(clean)),
+            },
+            Self::ItemFailed { item, items, source } => Self::ItemFailed {
+                item,
+                items,
                 source: Box::new(source.map_server_text(clean)),
             },
             Self::Ambiguous { what, candidates, hint } => Self::Ambiguous {

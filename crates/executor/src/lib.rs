@@ -24,6 +24,7 @@ pub mod options;
 mod output;
 mod paging;
 pub mod params;
+mod raw;
 mod redact;
 pub mod request;
 mod response;
@@ -60,7 +61,16 @@ pub struct Step {
     pub credential: CredentialSource,
     /// The action's parameters: literals checked, templates parsed.
     pub params: Params,
+    /// `forEach`: a template giving a list; the step then runs once per item, `{{item}}`
+    /// being the item, and outputs the list of what each run output as `data`.
+    pub for_each: Option<Template>,
 }
+
+/// The name by which a step run for each item of a list reads the item (`{{item.id}}`).
+pub const ITEM: &str = "item";
+
+/// The most items a `forEach` step runs for.
+pub const MAX_FOR_EACH_ITEMS: usize = 1000;
 
 impl Step {
     /// Checks a step as a user configured it.
@@ -80,6 +90,7 @@ impl Step {
             store_hash,
             credential,
             params,
+            for_each: None,
         })
     }
 
@@ -233,7 +244,11 @@ impl Executor {
     /// builds the request. Needs no token and sends nothing.
     pub fn prepare(&self, step: &Step, outputs: &StepOutputs) -> Result<Prepared, ExecError> {
         let params = step.params.render(outputs)?;
-        let request = request::build(&params);
+        let request = if step.action().kind == syncaut_actions::ActionKind::Raw {
+            raw::resolve(&params)?.request
+        } else {
+            request::build(&params)
+        };
         Ok(Prepared {
             action: step.action(),
             store_hash: step.store_hash.clone(),
@@ -242,9 +257,88 @@ impl Executor {
         })
     }
 
-    /// Runs a step: prepare, resolve the credential, send, and shape the output. What it
-    /// took (requests, retries, waits, bytes) is added to `stats`.
+    /// Runs a step: prepare, resolve the credential, send, and shape the output; with
+    /// `forEach`, once per item, in order, stopping at the first failure. What it took
+    /// (requests, retries, waits, bytes) is added to `stats`.
     pub async fn execute(
+        &self,
+        step: &Step,
+        outputs: &StepOutputs,
+        credentials: &dyn CredentialStore,
+        stats: &Stats,
+    ) -> Result<Output, ExecError> {
+        match &step.for_each {
+            None => self.execute_one(step, outputs, credentials, stats).await,
+            Some(list) => Box::pin(self.execute_each(step, list, outputs, credentials, stats)).await,
+        }
+    }
+
+    async fn execute_each(
+        &self,
+        step: &Step,
+        list: &Template,
+        outputs: &StepOutputs,
+        credentials: &dyn CredentialStore,
+        stats: &Stats,
+    ) -> Result<Output, ExecError> {
+        let rendered = list.render(outputs).map_err(|err| ExecError::Template {
+            field: "forEach".into(),
+            expression: err.expression,
+            reason: err.reason,
+        })?;
+        let items = match rendered {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => {
+                return Err(ExecError::InvalidParam {
+                    key: "forEach".into(),
+                    message: format!(
+                        "`{}` must give a list, such as {{{{getOrders.data}}}}; it gave {}",
+                        list.source(),
+                        match other {
+                            Value::Object(_) => "an object",
+                            Value::String(_) => "text",
+                            Value::Number(_) => "a number",
+                            _ => "true or false",
+                        }
+                    ),
+                });
+            }
+        };
+        if items.len() > MAX_FOR_EACH_ITEMS {
+            return Err(ExecError::InvalidParam {
+                key: "forEach".into(),
+                message: format!(
+                    "`{}` gave {} items; a step runs for at most {MAX_FOR_EACH_ITEMS}: narrow the list (limit, filters)",
+                    list.source(),
+                    items.len()
+                ),
+            });
+        }
+        let count = items.len();
+        let mut scoped = outputs.clone();
+        let mut data = Vec::with_capacity(count);
+        for (index, item) in items.into_iter().enumerate() {
+            scoped.insert(ITEM, Output::from_value(item));
+            match self.execute_one(step, &scoped, credentials, stats).await {
+                Ok(output) => data.push(output.into_data()),
+                Err(source) => {
+                    return Err(ExecError::ItemFailed {
+                        item: index + 1,
+                        items: count,
+                        source: Box::new(source),
+                    });
+                }
+            }
+        }
+        Ok(Output::step(
+            Value::Array(data),
+            step.action().id,
+            step.store_hash.clone(),
+        ))
+    }
+
+    async fn execute_one(
         &self,
         step: &Step,
         outputs: &StepOutputs,
@@ -385,10 +479,15 @@ impl Executor {
             }
             let result =
                 response::data(prepared.action, None, prepared.store_hash.as_str(), &answer).map_err(failed)?;
-            if let Value::Array(answered) = &result {
-                records.extend(answered.iter().cloned());
-            }
-            results.push(serde_json::json!({"batch": index + 1, "first": first, "last": last, "result": result}));
+            // A list answer's records are output once, in `records`; the batch says how many.
+            results.push(match result {
+                Value::Array(answered) => {
+                    let count = answered.len();
+                    records.extend(answered);
+                    serde_json::json!({"batch": index + 1, "first": first, "last": last, "records": count})
+                }
+                result => serde_json::json!({"batch": index + 1, "first": first, "last": last, "result": result}),
+            });
         }
         Ok(serde_json::json!({"items": total, "batches": results, "records": records}))
     }
@@ -408,8 +507,11 @@ impl Executor {
             let due = match lookup.when {
                 syncaut_actions::When::Equals(value) => given == Some(&value.to_json()),
                 syncaut_actions::When::Empty => given.is_none(),
+                syncaut_actions::When::Given => given.is_some(),
             };
-            if !due {
+            // A path placeholder a parameter filled already needs no lookup.
+            let into_path = lookup.into.starts_with('{');
+            if !due || (into_path && !request.path.contains(lookup.into)) {
                 continue;
             }
             let get = PreparedRequest {
@@ -436,7 +538,18 @@ impl Executor {
                 })?
             };
             let value = lookups::pick(prepared, lookup, &get.path, &request, &body)?;
-            request::set_in_body(&mut request, lookup.into, value);
+            if into_path {
+                let id = value
+                    .as_i64()
+                    .map(|id| id.to_string())
+                    .ok_or_else(|| ExecError::InvalidResponse {
+                        status: answer.status,
+                        reason: format!("GET {}: the record's `id` is not an integer", get.path),
+                    })?;
+                request.path = request.path.replace(lookup.into, &id);
+            } else {
+                request::set_in_body(&mut request, lookup.into, value);
+            }
         }
         Ok(request)
     }
@@ -513,6 +626,9 @@ impl Executor {
         call: &Call<'_>,
     ) -> ExecError {
         let action = prepared.action;
+        if action.kind == syncaut_actions::ActionKind::Raw && matches!(answer.status, 403 | 404) {
+            return self.raw_failure(store, prepared, request, answer, call).await;
+        }
         match answer.status {
             404 => self.not_found(store, prepared, call).await,
             status @ 500..=599 if request.method == Method::Post => ExecError::UncertainWrite {
@@ -520,6 +636,42 @@ impl Executor {
                 reason: format!("BigCommerce answered {status}"),
             },
             _ => response::failure(action, prepared.store_hash.as_str(), answer),
+        }
+    }
+
+    /// A raw request's 403 names the scope of the operation it called; its 404 is the
+    /// store's only when the store's clock does not answer either.
+    async fn raw_failure(
+        &self,
+        store: &StoreClient,
+        prepared: &Prepared,
+        request: &PreparedRequest,
+        answer: &Answer,
+        call: &Call<'_>,
+    ) -> ExecError {
+        let store_hash = prepared.store_hash.to_string();
+        if answer.status == 403 {
+            let scope = raw::resolve(&prepared.params).map_or(prepared.action.scope, |r| raw::scope(&r));
+            return ExecError::Forbidden {
+                action: prepared.action.id,
+                scope_label: scope.label,
+                scope: scope.name,
+                store_hash,
+            };
+        }
+        let probe = store.request(reqwest::Method::GET, store.url(ApiVersion::V2, "/time", None), None);
+        match store.send(probe, call).await {
+            Ok(probed) if probed.status == 404 => ExecError::StoreNotFound(store_hash),
+            _ => ExecError::NoMatch {
+                what: format!(
+                    "{} /{}{} found nothing",
+                    request.method.as_str(),
+                    request.api_version.as_str(),
+                    request.path
+                ),
+                hint: "check the IDs in the path, or whether the record was deleted".into(),
+                store_hash,
+            },
         }
     }
 

@@ -54,7 +54,7 @@ pub(crate) fn pick(
                     .cloned()
                     .ok_or_else(|| invalid(path, "a record has no integer `id`")),
                 several => Err(ExecError::Ambiguous {
-                    what: format!("{owner} has {} of them ({})", several.len(), lookup.missing),
+                    what: format!("{owner} has {} candidates for `{}`", several.len(), lookup.param),
                     candidates: several
                         .iter()
                         .take(20)
@@ -62,6 +62,32 @@ pub(crate) fn pick(
                         .collect::<Vec<_>>()
                         .join("; "),
                     hint: format!("Give `{}` to say which; nothing was sent", lookup.param),
+                }),
+            }
+        }
+        Pick::WhereEquals { field } => {
+            let wanted = prepared.params.get(lookup.param);
+            let found: Vec<&Value> = list(body, path)?
+                .iter()
+                .filter(|record| record.get(field) == wanted)
+                .collect();
+            let shown = wanted.map(Value::to_string).unwrap_or_default();
+            match found.as_slice() {
+                [] => Err(nothing(format!("{owner} has no {} {shown}", lookup.missing))),
+                [one] => one
+                    .get("id")
+                    .filter(|id| id.is_i64())
+                    .cloned()
+                    .ok_or_else(|| invalid(path, "a record has no integer `id`")),
+                several => Err(ExecError::Ambiguous {
+                    what: format!("{owner} has {} records with {field} {shown}", several.len()),
+                    candidates: several
+                        .iter()
+                        .take(20)
+                        .map(|r| describe_record(r, &[]))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    hint: "Give the ID instead; nothing was sent".into(),
                 }),
             }
         }

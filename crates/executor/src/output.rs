@@ -95,6 +95,22 @@ impl Output {
         })
     }
 
+    /// The `data` of the output as a value (records parsed; checked when they arrived).
+    pub fn into_data(self) -> Value {
+        let [data_key, ..] = ENVELOPE_KEYS;
+        match self.0 {
+            Repr::Step {
+                data: Data::Value(value),
+                ..
+            } => value,
+            Repr::Step {
+                data: Data::Records(records),
+                ..
+            } => parse_all(&records).unwrap_or_default(),
+            Repr::Value(mut value) => value.get_mut(data_key).map(Value::take).unwrap_or(value),
+        }
+    }
+
     /// The whole output, when it is held as one value.
     pub(crate) fn as_value(&self) -> Option<&Value> {
         match &self.0 {

@@ -65,6 +65,10 @@ pub struct RequestPreview {
     pub headers: Map<String, Value>,
     /// The JSON body, if any.
     pub body: Option<Value>,
+    /// For a request of your own (`api_request`): the operation it calls and the scope it
+    /// needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<String>,
 }
 
 /// A value as a request shows it.
@@ -89,6 +93,12 @@ pub fn describe(prepared: &crate::Prepared, config: &TransportConfig) -> Request
         url: request.url(&config.api_base(&prepared.store_hash, request.api_version)),
         headers: preview_headers(request.body.is_some()),
         body: request.body.clone(),
+        calls: (prepared.action.kind == syncaut_actions::ActionKind::Raw)
+            .then(|| {
+                let text = |key: &str| prepared.params.get(key).and_then(Value::as_str).unwrap_or_default();
+                crate::raw::describe_call(text("method"), text("path"))
+            })
+            .flatten(),
     }
 }
 
@@ -104,6 +114,9 @@ fn preview_headers(with_body: bool) -> Map<String, Value> {
 
 /// Builds the preview of a checked step's request, templates shown as written.
 pub fn preview(params: &Params, config: &TransportConfig, store_hash: &StoreHash) -> RequestPreview {
+    if params.action().kind == syncaut_actions::ActionKind::Raw {
+        return raw_preview(params, config, store_hash);
+    }
     let values: Vec<(&'static Param, Shown<'_>)> = params
         .iter()
         .map(|(p, v)| {
@@ -120,6 +133,49 @@ pub fn preview(params: &Params, config: &TransportConfig, store_hash: &StoreHash
         url: request.url_shown(&config.api_base(store_hash, request.api_version)),
         headers: preview_headers(request.body.is_some()),
         body: request.body,
+        calls: None,
+    }
+}
+
+/// The preview of a request of your own: what is written, templates as written; the
+/// operation when the method and path are known already.
+fn raw_preview(params: &Params, config: &TransportConfig, store_hash: &StoreHash) -> RequestPreview {
+    let shown = |key: &str| {
+        params.iter().find(|(p, _)| p.key == key).map(|(_, v)| match v {
+            ParamValue::Literal(value) => value.clone(),
+            ParamValue::Template(template) => Value::from(template.source()),
+        })
+    };
+    let method = match shown("method").as_ref().and_then(Value::as_str) {
+        Some("POST") => "POST",
+        Some("PUT") => "PUT",
+        Some("DELETE") => "DELETE",
+        _ => "GET",
+    };
+    let path = shown("path")
+        .and_then(|p| p.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let base = config.api_base(store_hash, bigcommerce_api::ApiVersion::V3);
+    let root = base.strip_suffix("/v3").unwrap_or(&base);
+    let mut url = format!("{root}{path}");
+    if let Some(Value::Object(query)) = shown("query") {
+        let pairs: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect();
+        if !pairs.is_empty() {
+            url.push('?');
+            url.push_str(&pairs.join("&"));
+        }
+    }
+    let calls = crate::raw::describe_call(method, &path);
+    let body = shown("body");
+    RequestPreview {
+        method,
+        url,
+        headers: preview_headers(body.is_some()),
+        body,
+        calls,
     }
 }
 
@@ -143,9 +199,17 @@ fn route(action: &Action, values: &[(&'static Param, Shown<'_>)]) -> (Method, &'
         .routes
         .iter()
         .find(|route| {
-            values.iter().any(|(param, value)| {
-                param.key == route.param && matches!(value, Shown::Value(v) if **v == route.equals.to_json())
-            })
+            let given = values
+                .iter()
+                .find(|(param, _)| param.key == route.param)
+                .map(|(_, v)| v);
+            match route.when {
+                syncaut_actions::When::Equals(wanted) => {
+                    matches!(given, Some(Shown::Value(v)) if **v == wanted.to_json())
+                }
+                syncaut_actions::When::Given => given.is_some(),
+                syncaut_actions::When::Empty => given.is_none(),
+            }
         })
         .map_or((action.method, action.path), |route| (route.method, route.path))
 }

@@ -22,6 +22,10 @@ pub(crate) fn data(
         return Ok(json!({"id": record_id, "deleted": true}));
     }
     let empty = answer.body.iter().all(u8::is_ascii_whitespace);
+    if (answer.status == 204 || empty) && action.kind == syncaut_actions::ActionKind::Raw {
+        // A raw request's empty answer (a delete): nothing to output.
+        return Ok(Value::Null);
+    }
     if answer.status == 204 || empty {
         // V2 lists answer 204 for a page past the end: an empty page, not an error.
         if action.kind == syncaut_actions::ActionKind::List {

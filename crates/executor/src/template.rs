@@ -54,10 +54,30 @@ pub const MAX_ITERATIONS: u64 = 100_000;
 pub const MAX_RENDER_TIME: Duration = Duration::from_secs(1);
 
 /// The helpers a template may call: reading (`lookup`, `json`, `len`), comparing and
-/// combining conditions, and the blocks `#each`, `#if`, `#unless`, `#with`.
+/// combining conditions, arithmetic for prices and quantities (`add`, `multiply`,
+/// `round`: `{{round (multiply price 1.05) 2}}`), and the blocks `#each`, `#if`,
+/// `#unless`, `#with`.
 pub const HELPERS: &[&str] = &[
     "each", "if", "unless", "with", "lookup", "json", "len", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not",
+    "add", "multiply", "round",
 ];
+
+/// Arithmetic on numbers (or text holding one); anything else is a render error that
+/// names the helper. Results that are not finite give nothing.
+mod arithmetic {
+    use super::finite;
+
+    handlebars::handlebars_helper!(AddHelper: |a: f64, b: f64| finite(a + b));
+    handlebars::handlebars_helper!(MultiplyHelper: |a: f64, b: f64| finite(a * b));
+    handlebars::handlebars_helper!(RoundHelper: |a: f64, places: u64| {
+        let scale = 10f64.powi(i32::try_from(places.min(6)).unwrap_or(6));
+        finite((a * scale).round() / scale)
+    });
+}
+
+fn finite(number: f64) -> Value {
+    serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+}
 
 /// A parsed template. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -412,6 +432,9 @@ fn registry() -> &'static Handlebars<'static> {
         hb.register_escape_fn(handlebars::no_escape);
         hb.register_helper("each", Box::new(BoundedEach));
         hb.register_helper("json", Box::new(JsonText));
+        hb.register_helper("add", Box::new(arithmetic::AddHelper));
+        hb.register_helper("multiply", Box::new(arithmetic::MultiplyHelper));
+        hb.register_helper("round", Box::new(arithmetic::RoundHelper));
         hb
     })
 }

@@ -86,6 +86,7 @@ impl World {
         let availability = param(query, "availability");
         // `sku` and `name` match exactly, as BigCommerce's filters do.
         let (sku, name) = (param(query, "sku"), param(query, "name"));
+        let in_categories = id_list(query, "categories:in");
         let ids = id_list(query, "id:in");
         let above = match param(query, "id:greater").map(str::parse::<i64>) {
             None => None,
@@ -109,6 +110,13 @@ impl World {
             .filter(|p| visible.is_none_or(|v| p["is_visible"] == v))
             .filter(|p| availability.is_none_or(|a| p["availability"] == a))
             .filter(|p| sku.is_none_or(|s| p["sku"] == s))
+            .filter(|p| {
+                in_categories.as_ref().is_none_or(|wanted| {
+                    p["categories"]
+                        .as_array()
+                        .is_some_and(|c| c.iter().any(|id| id.as_i64().is_some_and(|id| wanted.contains(&id))))
+                })
+            })
             .filter(|p| name.is_none_or(|n| p["name"] == n))
             .filter(|p| {
                 ids.as_ref()

@@ -9,8 +9,8 @@ use crate::seed;
 use crate::wire::*;
 use crate::world::World;
 
-/// Order 100 ships to two addresses (its two line items go to one each).
-pub(crate) const TWO_ADDRESS_ORDER: i64 = 100;
+/// Order 107 ships to two addresses (its two line items go to one each).
+pub(crate) const TWO_ADDRESS_ORDER: i64 = 107;
 
 /// The most line items, addresses or shipments one order may hold in the sandbox.
 const MAX_PER_ORDER: usize = 250;

@@ -26,6 +26,9 @@ pub(crate) struct WrittenStep {
     pub(crate) credential: Option<String>,
     #[serde(default)]
     pub(crate) token_env: Option<String>,
+    /// Runs the step once per item of the list this template gives.
+    #[serde(default)]
+    pub(crate) for_each: Option<String>,
     #[serde(default)]
     pub(crate) params: StrictMap,
 }

@@ -60,6 +60,8 @@ pub struct PlannedStep {
     pub credential: Option<CredentialRef>,
     /// Its parameters, checked.
     pub params: Params,
+    /// `forEach`: the list it runs once per item of (`{{item}}` in its parameters).
+    pub for_each: Option<syncaut_executor::Template>,
 }
 
 impl PlannedStep {
@@ -222,12 +224,42 @@ impl Plan {
                 };
                 at(line, e.to_string())
             })?;
+            let for_each = written
+                .for_each
+                .as_deref()
+                .map(|text| {
+                    let line = lines.find(index, "forEach:");
+                    match syncaut_executor::Template::parse(text) {
+                        Ok(Some(template)) => Ok(template),
+                        Ok(None) => Err(at(
+                            line,
+                            "forEach must be a template that gives a list, such as \"{{getOrders.data}}\"",
+                        )),
+                        Err(err) => Err(at(
+                            line,
+                            format!("forEach: cannot use `{}`: {}", err.expression, err.reason),
+                        )),
+                    }
+                })
+                .transpose()?;
+            if for_each.is_some()
+                && let Some(hidden) = steps.iter().find(|s| s.name.as_str() == syncaut_executor::ITEM)
+            {
+                return Err(at(
+                    line,
+                    format!(
+                        "this step runs for each item, read as `{{{{item}}}}`, but the step on line {} is named `item`; rename that step",
+                        hidden.line
+                    ),
+                ));
+            }
             steps.push(PlannedStep {
                 line,
                 name,
                 store_hash,
                 credential,
                 params,
+                for_each,
             });
         }
         for index in 0..steps.len() {
@@ -310,6 +342,7 @@ impl Plan {
             store_hash,
             credential,
             params: planned.params.clone(),
+            for_each: planned.for_each.clone(),
         })
     }
 
@@ -365,6 +398,7 @@ impl Plan {
                     store_hash,
                     credential: CredentialSource::Named(String::new()),
                     params: planned.params.clone(),
+                    for_each: planned.for_each.clone(),
                 };
                 Some(step.preview(config))
             })
@@ -381,16 +415,25 @@ fn check_references(
 ) -> Result<(), WorkflowError> {
     let planned = &steps[index];
     let earlier = &steps[..index];
-    for (param, template) in planned.params.templates() {
+    let for_each = planned.for_each.as_ref().map(|t| ("forEach", t));
+    let templates = for_each.into_iter().chain(
+        planned
+            .params
+            .templates()
+            .map(|(param, template)| (param.key, template)),
+    );
+    for (key, template) in templates {
         for referenced in template.steps() {
             if earlier.iter().any(|s| s.name.as_str() == referenced) {
+                continue;
+            }
+            if referenced == syncaut_executor::ITEM && planned.for_each.is_some() && key != "forEach" {
                 continue;
             }
             if referenced == syncaut_actions::triggers::TRIGGER_STEP {
                 if has_trigger {
                     continue;
                 }
-                let key = param.key;
                 return Err(at(
                     lines.find(index, "{{trigger"),
                     format!(
@@ -398,7 +441,6 @@ fn check_references(
                     ),
                 ));
             }
-            let key = param.key;
             let line = lines.find(index, &format!("{{{{{referenced}"));
             let later = steps[index..].iter().find(|s| s.name.as_str() == referenced);
             let reason = match later {
@@ -408,6 +450,9 @@ fn check_references(
                 Some(later) => format!(
                     "`{key}` refers to step `{referenced}`, which runs later (line {}); a step can only use earlier steps' outputs",
                     later.line
+                ),
+                None if referenced == syncaut_executor::ITEM => format!(
+                    "`{key}` refers to `item`, which only a step with `forEach:` has (the item it runs for); add `forEach: \"{{{{stepName.data}}}}\"` to this step"
                 ),
                 None => {
                     let known: Vec<&str> = earlier.iter().map(|s| s.name.as_str()).collect();

@@ -60,6 +60,7 @@ fn sample(action: &str) -> Value {
         "update_products" => json!({"products": [{"id": 111, "price": 8.0}, {"id": 113, "is_visible": false}]}),
         "find_product" => json!({"sku": "UTL-SPOON"}),
         "find_customer" => json!({"email": "jane.smith@example.com"}),
+        "api_request" => json!({"method": "GET", "path": "/v3/catalog/brands", "query": {"name:like": "Kil"}}),
         other => panic!("no sample parameters for {other}"),
     }
 }

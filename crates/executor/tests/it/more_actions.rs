@@ -150,7 +150,7 @@ async fn ship_order_with_two_addresses_sends_nothing_and_names_them() {
     assert_eq!(err.code(), "ambiguous");
     assert_eq!(
         err.to_string(),
-        "order 218 has 2 of them (shipping address on this order): ID 20 (Jane Smith, 12 Main St, Austin, 78701, United States); ID 21 (Jane Smith, 48 Harbour Rd, Portland, 78701, United States). Give `order_address_id` to say which; nothing was sent"
+        "order 218 has 2 candidates for `order_address_id`: ID 20 (Jane Smith, 12 Main St, Austin, 78701, United States); ID 21 (Jane Smith, 48 Harbour Rd, Portland, 78701, United States). Give `order_address_id` to say which; nothing was sent"
     );
     addresses.assert_async().await;
     anything_else.assert_calls_async(0).await;
@@ -443,4 +443,199 @@ async fn update_products_batches_by_ten_and_lists_every_record() {
     )
     .await;
     insta::assert_json_snapshot!("update_products", output);
+}
+
+/// A request of your own: method, path below the V3 base, query (a list written as
+/// BigCommerce writes it), the same envelope.
+#[tokio::test]
+async fn api_request_sends_what_it_is_given_below_the_store_base() {
+    let expect = Expect {
+        method: GET,
+        path: "/v3/catalog/brands",
+        query: &[("name:like", "Kil"), ("id:in", "36,37")],
+        body: None,
+    };
+    let params =
+        json!({"method": "GET", "path": "/v3/catalog/brands", "query": r#"{"name:like": "Kil", "id:in": [36, 37]}"#});
+    let output = exchange(
+        "api_request",
+        params,
+        expect,
+        200,
+        Some(v3_page(json!([{"id": 37, "name": "Kilner"}]), 1)),
+    )
+    .await;
+    insta::assert_json_snapshot!("api_request", output);
+    let expect = Expect {
+        method: PUT,
+        path: "/v2/orders/218",
+        query: &[],
+        body: Some(json!({"staff_notes": "checked"})),
+    };
+    let params = json!({"method": "PUT", "path": "/v2/orders/218", "body": {"staff_notes": "checked"}});
+    let output = exchange("api_request", params, expect, 200, Some(json!({"id": 218}))).await;
+    assert_eq!(output["data"]["id"], 218);
+}
+
+/// Nothing is sent for a path that is not an operation of the pinned specs, or that could
+/// leave the store's base; a GET takes no body.
+#[tokio::test]
+async fn api_request_refuses_what_the_specs_do_not_define_before_sending() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|_, then| {
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let cases = [
+        (
+            json!({"path": "/v3/catalog/nothing"}),
+            "path: GET /v3/catalog/nothing is not an operation of BigCommerce's pinned specs; operations nearby: ",
+        ),
+        (
+            json!({"path": "https://evil.example/v3/catalog/brands"}),
+            "path: must start with /v2/ or /v3/",
+        ),
+        (
+            json!({"path": "/v3/catalog/../../other/v3/catalog/brands"}),
+            "path: segment \"..\" is not allowed",
+        ),
+        (
+            json!({"path": "/v3/catalog/brands?x=1"}),
+            "path: segment \"brands?x=1\" is not allowed",
+        ),
+        (
+            json!({"path": "/v3/catalog/brands/%2e%2e"}),
+            "path: segment \"%2e%2e\" is not allowed",
+        ),
+        (
+            json!({"path": "/v3/catalog/brands", "body": {"a": 1}}),
+            "body: a GET request has no body",
+        ),
+        (
+            json!({"method": "POST", "path": "/v3/catalog/brands"}),
+            "body is required: POST /catalog/brands",
+        ),
+        (
+            json!({"path": "/v3/catalog/brands", "query": {"a": {"b": 1}}}),
+            "query: `a` must be text",
+        ),
+    ];
+    for (params, expected) in cases {
+        let err = run(&server, "api_request", params.clone()).await.unwrap_err();
+        assert!(err.to_string().starts_with(expected), "{params}: {err}");
+    }
+    anything.assert_calls_async(0).await;
+}
+
+/// A 403 names the scope of the operation called; a 404 is the record's when the store
+/// answers.
+#[tokio::test]
+async fn api_request_failures_name_the_operation_and_its_scope() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT).path(format!("/stores/{STORE}/v3/catalog/brands/36"));
+            then.status(403)
+                .json_body(json!({"status": 403, "title": "You don't have a required scope"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/stores/{STORE}/v3/catalog/brands/99"));
+            then.status(404).json_body(json!({"status": 404, "title": "Not found"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/stores/{STORE}/v2/time"));
+            then.status(200).json_body(json!({"time": 1}));
+        })
+        .await;
+    let err = run(
+        &server,
+        "api_request",
+        json!({"method": "PUT", "path": "/v3/catalog/brands/36", "body": {"name": "Ball"}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    assert!(err.to_string().contains("(store_v2_products)"), "{err}");
+    let err = run(&server, "api_request", json!({"path": "/v3/catalog/brands/99"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert!(
+        err.to_string()
+            .starts_with("GET /v3/catalog/brands/99 found nothing in store `abc123`"),
+        "{err}"
+    );
+}
+
+/// The docs' update_inventory form is unchanged; given a variant ID it updates that
+/// variant, given a SKU it finds the variant among the product's first.
+#[tokio::test]
+async fn update_inventory_through_a_variant_id_or_sku() {
+    let variant = json!({"id": 303, "product_id": 112, "sku": "JAR-MASON-L", "inventory_level": 9});
+    let expect = Expect {
+        method: PUT,
+        path: "/v3/catalog/products/112/variants/302",
+        query: &[],
+        body: Some(json!({"inventory_level": 9})),
+    };
+    exchange(
+        "update_inventory",
+        json!({"productId": 112, "variantId": 302, "inventory_level": 9}),
+        expect,
+        200,
+        Some(json!({"data": variant.clone(), "meta": {}})),
+    )
+    .await;
+    let expect = Expect {
+        method: PUT,
+        path: "/v3/catalog/products/112/variants/303",
+        query: &[],
+        body: Some(json!({"inventory_level": 9, "inventory_warning_level": 2})),
+    };
+    let lookup = Lookup {
+        path: "/v3/catalog/products/112/variants",
+        query: &[("limit", "250")],
+        answer: v3_page(
+            json!([{"id": 302, "sku": "JAR-MASON-S"}, {"id": 303, "sku": "JAR-MASON-L"}]),
+            2,
+        ),
+    };
+    let output = exchange_after(
+        "update_inventory",
+        json!({"productId": 112, "sku": "JAR-MASON-L", "inventory_level": 9, "inventory_warning_level": 2}),
+        Some(lookup),
+        expect,
+        200,
+        Some(json!({"data": variant, "meta": {}})),
+    )
+    .await;
+    assert_eq!(output["data"]["id"], 303);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/stores/{STORE}/v3/catalog/products/112/variants"));
+            then.status(200)
+                .json_body(v3_page(json!([{"id": 302, "sku": "JAR-MASON-S"}]), 1));
+        })
+        .await;
+    let err = run(
+        &server,
+        "update_inventory",
+        json!({"productId": 112, "sku": "NOPE", "inventory_level": 1}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert!(
+        err.to_string()
+            .starts_with("product 112 has no variant with this SKU \"NOPE\""),
+        "{err}"
+    );
 }

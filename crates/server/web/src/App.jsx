@@ -301,6 +301,7 @@ export default function App() {
           action: s.action,
           credential: s.credential,
           storeHash: s.storeHash.trim(),
+          ...(s.forEach && s.forEach.trim() ? { forEach: s.forEach.trim() } : {}),
           params: cleanParams(filled, form),
         });
       }

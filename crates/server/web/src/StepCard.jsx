@@ -203,6 +203,25 @@ export default function StepCard({
           {showErrors && !step.storeHash.trim() && <p className="field-error">Which store: the hash in its API path.</p>}
         </div>
       </div>
+      {index > 0 && (
+        <div className="field for-each">
+          <label htmlFor={`${prefix}-for-each`}>For each item of (optional)</label>
+          <input
+            id={`${prefix}-for-each`}
+            className="form-control mono"
+            value={step.forEach || ''}
+            placeholder={`{{${(earlierSteps[0] && earlierSteps[0].name) || 'getOrders'}.data}}`}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => onChange({ forEach: e.target.value })}
+            data-testid="step-for-each"
+          />
+          <p className="field-hint">
+            Runs this step once per item of a list from an earlier step; its fields then read the item as{' '}
+            <code>{'{{item}}'}</code> (<code>{'{{item.id}}'}</code>), and its output is the list of results.
+          </p>
+        </div>
+      )}
 
       {step.action && (
         <div className="step-body">

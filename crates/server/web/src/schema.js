@@ -48,6 +48,11 @@ export function uiSchemaFor(form) {
     const entry = {};
     if (prop['x-placeholder'] != null) entry['ui:placeholder'] = String(prop['x-placeholder']);
     if (prop['x-options']) entry['ui:widget'] = 'storeOptions';
+    else if (prop.contentMediaType === 'application/json') {
+      // JSON typed in (a list of records, a raw request's body): room for several lines.
+      entry['ui:widget'] = 'textarea';
+      entry['ui:options'] = { rows: 3 };
+    }
     else if ((prop.oneOf || prop.enum) && prop['x-placeholder'] == null && prop.default === undefined) {
       // The empty choice of an optional select: nothing is sent while it is chosen.
       entry['ui:placeholder'] = form['x-form'] === 'filters' ? 'Any' : 'Choose…';
