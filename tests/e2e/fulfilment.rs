@@ -308,3 +308,66 @@ fn for_each_runs_a_step_per_item_and_names_the_item_that_failed() {
         stderr(&refused)
     );
 }
+
+/// A variant's price and stock, and requests of your own: a read, a write, and a path the
+/// specs do not define (refused before anything is sent).
+#[test]
+fn update_variant_and_api_request_from_the_cli() {
+    let (report, ok, err) = run(r#"steps:
+  - name: large
+    action: update_variant
+    params:
+      productId: 115
+      variantId: 307
+      price: 21.5
+      inventory_level: 6
+  - name: brands
+    action: api_request
+    params:
+      path: /v3/catalog/brands
+      query: '{"name:like": "Kil"}'
+  - name: note
+    action: api_request
+    params:
+      method: PUT
+      path: /v2/orders/{{large.data.product_id}}
+      body: '{"staff_notes": "checked"}'
+"#);
+    // Order 115 does not exist: the last step is a 404 of a request of your own.
+    assert!(!ok, "{report}");
+    assert_eq!(data(&report, 0)["price"], 21.5);
+    assert_eq!(data(&report, 0)["inventory_level"], 6);
+    // The answer as BigCommerce sent it: a V3 envelope.
+    assert_eq!(data(&report, 1)["data"][0]["name"], "Kilner");
+    assert_eq!(report["error"]["code"], "not_found", "{err}");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PUT /v2/orders/115 found nothing"),
+        "{report}"
+    );
+
+    let (report, ok, _) = run("steps:
+  - name: note
+    action: api_request
+    params:
+      method: PUT
+      path: /v2/orders/101
+      body: '{\"staff_notes\": \"checked\"}'
+  - name: nowhere
+    action: api_request
+    params:
+      path: /v3/not/an/operation
+");
+    assert!(!ok);
+    assert_eq!(data(&report, 0)["staff_notes"], "checked");
+    assert_eq!(report["error"]["code"], "invalid_param");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("GET /v3/not/an/operation is not an operation of BigCommerce's pinned specs"),
+        "{report}"
+    );
+}

@@ -583,7 +583,7 @@ async fn update_inventory_through_a_variant_id_or_sku() {
         query: &[],
         body: Some(json!({"inventory_level": 9})),
     };
-    exchange(
+    let output = exchange(
         "update_inventory",
         json!({"productId": 112, "variantId": 302, "inventory_level": 9}),
         expect,
@@ -591,6 +591,7 @@ async fn update_inventory_through_a_variant_id_or_sku() {
         Some(json!({"data": variant.clone(), "meta": {}})),
     )
     .await;
+    insta::assert_json_snapshot!("update_inventory_of_a_variant", output);
     let expect = Expect {
         method: PUT,
         path: "/v3/catalog/products/112/variants/303",
@@ -638,4 +639,29 @@ async fn update_inventory_through_a_variant_id_or_sku() {
             .starts_with("product 112 has no variant with this SKU \"NOPE\""),
         "{err}"
     );
+}
+
+/// A relative adjustment at a given location, as BigCommerce takes it: one request.
+#[tokio::test]
+async fn adjust_inventory_relative_at_a_location() {
+    let expect = Expect {
+        method: POST,
+        path: "/v3/inventory/adjustments/relative",
+        query: &[],
+        body: Some(json!({"reason": "Stock count", "items": [
+            {"sku": "MUG-RED", "quantity": -2, "location_id": 2},
+            {"product_id": 174, "quantity": 5, "location_id": 1}
+        ]})),
+    };
+    let params = json!({"items": r#"[{"sku": "MUG-RED", "quantity": -2}, {"product_id": 174, "quantity": 5, "location_id": 1}]"#,
+                        "location_id": 2, "reason": "Stock count"});
+    let output = exchange(
+        "adjust_inventory",
+        params,
+        expect,
+        200,
+        Some(json!({"transaction_id": "3f1c6a0e"})),
+    )
+    .await;
+    insta::assert_json_snapshot!("adjust_inventory", output);
 }

@@ -22,19 +22,19 @@ use crate::{STORE, TOKEN, step};
 
 const PRISM_VERSION: &str = "5.9.0";
 
-/// The pinned spec (file and API version) that defines an action's operation, from the
-/// operation index.
-fn spec_of(action: &syncaut_actions::Action) -> (String, &'static str) {
-    if action.kind == syncaut_actions::ActionKind::Raw {
-        // A request of your own: the operation its Prism parameters call.
-        let (spec, _) = bigcommerce_api::index::pinned()
-            .match_path(bigcommerce_api::ApiVersion::V3, "PUT", "/catalog/products/174")
-            .unwrap();
-        return (spec.file.clone(), "v3");
-    }
-    let (spec, _) = bigcommerce_api::index::find_with_spec(action.api_version, action.method.as_str(), action.path)
-        .unwrap_or_else(|| panic!("no pinned spec defines {}", action.id));
-    (spec.file.clone(), action.api_version.as_str())
+/// The pinned spec (file and API version) that defines the operation a step with these
+/// parameters calls, from the operation index (an action's other routes, a request of
+/// your own, are in the spec their path is).
+fn spec_of(action: &syncaut_actions::Action, params: &Value) -> (String, &'static str) {
+    let executor = Executor::new(&TransportConfig::new("http://127.0.0.1:9").unwrap()).unwrap();
+    let prepared = executor
+        .prepare(&step(action.id, params.clone()), &syncaut_executor::StepOutputs::new())
+        .unwrap();
+    let request = &prepared.request;
+    let (spec, _) = bigcommerce_api::index::pinned()
+        .match_path(request.api_version, request.method.as_str(), &request.path)
+        .unwrap_or_else(|| panic!("no pinned spec defines {} {}", request.method.as_str(), request.path));
+    (spec.file.clone(), request.api_version.as_str())
 }
 
 fn specs_dir() -> PathBuf {
@@ -81,6 +81,20 @@ fn params(action: &str) -> Value {
                                 "query": {"include_fields": ["name", "price"]}}),
         other => panic!("no Prism parameters for {other}"),
     }
+}
+
+/// Parameters that take an action's other routes (specs of the same file as its own).
+fn route_params() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "update_inventory",
+            json!({"productId": 174, "variantId": 380, "inventory_level": 12}),
+        ),
+        (
+            "adjust_inventory",
+            json!({"mode": "absolute", "items": [{"variant_id": 380, "quantity": 12}], "location_id": 1}),
+        ),
+    ]
 }
 
 struct Prism {
@@ -197,7 +211,19 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
     }
     let binary = tokio::task::spawn_blocking(prism_binary).await.unwrap();
     let scratch = tempfile::tempdir().unwrap();
-    let specs: std::collections::BTreeSet<(String, &str)> = ACTIONS.iter().map(spec_of).collect();
+    // Every action with its parameters, then the other routes of actions that have them
+    // (a variant's stock, an absolute adjustment), so that every operation sent is checked.
+    let cases: Vec<(&syncaut_actions::Action, Value)> = ACTIONS
+        .iter()
+        .map(|action| (action, params(action.id)))
+        .chain(
+            route_params()
+                .into_iter()
+                .map(|(id, params)| (syncaut_actions::find(id).unwrap(), params)),
+        )
+        .collect();
+    let specs: std::collections::BTreeSet<(String, &str)> =
+        cases.iter().map(|(action, params)| spec_of(action, params)).collect();
     let mut servers = std::collections::BTreeMap::new();
     for (file, version) in specs {
         let spec = prefixed_spec(&file, version, scratch.path());
@@ -210,11 +236,11 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
     let http = reqwest::Client::new();
     let mut failures = Vec::new();
     let mut response_defects = Vec::new();
-    for action in ACTIONS {
-        let prism = &servers[&spec_of(action).0];
+    for (action, params) in cases {
+        let prism = &servers[&spec_of(action, &params).0];
         let base = format!("http://127.0.0.1:{}", prism.port);
         let executor = Executor::new(&TransportConfig::new(&base).unwrap()).unwrap();
-        let step = step(action.id, params(action.id));
+        let step = step(action.id, params);
 
         // 1. The executor's own request. Prism answers 422 to a request that breaks the
         //    spec; anything else wrong is on the response side (see below).
@@ -265,7 +291,7 @@ async fn every_action_conforms_to_the_bigcommerce_spec_under_prism() {
     }
     // Negative control: a request that breaks the spec must be caught, or the check above
     // proves nothing.
-    let orders = &servers[&spec_of(syncaut_actions::find("update_order").unwrap()).0];
+    let orders = &servers[&spec_of(syncaut_actions::find("update_order").unwrap(), &params("update_order")).0];
     let bad = http
         .put(format!("http://127.0.0.1:{}/stores/{STORE}/v2/orders/218", orders.port))
         .header("X-Auth-Token", TOKEN)
