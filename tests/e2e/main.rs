@@ -12,6 +12,7 @@ mod forms;
 mod fulfilment;
 mod hostile;
 mod page;
+mod scale;
 mod server;
 mod service;
 mod triggers;

@@ -50,6 +50,9 @@ enum Command {
     /// The HTTP service: forms, options, credentials and durable workflow runs, with a
     /// web page at `/`.
     Serve(serve::ServeArgs),
+    /// Execute runs from the queue `syncaut serve --database postgres://…` shares: start
+    /// as many as the load needs, on any machine that reaches the database.
+    Worker(serve::WorkerArgs),
 }
 
 /// A single-threaded async runtime for the commands that talk to BigCommerce.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         }
         Command::Sandbox(command) => (sandbox::run(command), false),
         Command::Serve(args) => (serve::run(args), false),
+        Command::Worker(args) => (serve::worker(args), false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

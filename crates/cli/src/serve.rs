@@ -16,13 +16,37 @@ pub(crate) struct ServeArgs {
     /// put a TLS proxy in front before opening it to a network).
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Where runs are kept: sqlite://PATH (default: runs.db in the data directory).
-    #[arg(long)]
+    /// Where runs are kept: sqlite://PATH (default: runs.db in the data directory), or
+    /// postgres://USER:PASSWORD@HOST/DB, shared with `syncaut worker`s.
+    #[arg(long, env = "SYNCAUT_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
     /// Also start the local BigCommerce sandbox, point the service at it and save its
     /// token as the credential `Sandbox`.
     #[arg(long)]
     sandbox: bool,
+}
+
+/// `syncaut worker [--database URL]`: executes runs from the shared queue.
+#[derive(Debug, Args)]
+pub(crate) struct WorkerArgs {
+    /// The run database the servers use: postgres://USER:PASSWORD@HOST/DB (or a SQLite
+    /// path on this machine; default: runs.db in the data directory).
+    #[arg(long, env = "SYNCAUT_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+}
+
+pub(crate) fn worker(args: WorkerArgs) -> Result<(), CliError> {
+    let options = syncaut_server::WorkerOptions {
+        data_dir: syncaut_credentials::default_data_dir(),
+        database: args.database,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::io("start the async runtime", &e))?;
+    runtime
+        .block_on(syncaut_server::work(options, stop_signal()))
+        .map_err(|e| CliError::new(e.code, e.message))
 }
 
 /// Waits for Ctrl-C or SIGTERM.

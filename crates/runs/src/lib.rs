@@ -13,6 +13,7 @@
 //! of a worker names the epoch it claimed, so a worker that was presumed dead and comes back
 //! cannot overwrite the run it lost ([`store`]).
 
+pub mod db;
 mod saved;
 mod store;
 pub mod triggers;
@@ -22,16 +23,14 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::ConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use thiserror::Error;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::db::Db;
 pub use crate::saved::SavedWorkflow;
 pub use crate::store::{EventRecord, RunJob, RunSummary, RunView, StepView};
 pub use crate::worker::{Engine, WorkerConfig, Workspaces};
@@ -183,12 +182,12 @@ pub enum Cancelled {
     Requested,
 }
 
-/// The run records and the queue, on one SQLite database. Cheap to clone.
+/// The run records and the queue, on one database (SQLite or PostgreSQL). Cheap to clone.
 #[derive(Clone)]
 pub struct Runs(Arc<Shared>);
 
 struct Shared {
-    pool: SqlitePool,
+    db: Db,
     /// Bumped after every committed event, so that event streams in this process wake at
     /// once (streams also look again every second, for events written elsewhere).
     changed: watch::Sender<u64>,
@@ -203,53 +202,41 @@ impl fmt::Debug for Runs {
 }
 
 impl Runs {
-    /// Opens (creating if needed) the run database at `path`: our tables and the queue's.
-    /// The file is created readable by the owner only: it holds step outputs, which are
-    /// the store's data.
+    /// Opens (creating if needed) the SQLite run database at `path`: our tables and the
+    /// queue's.
     pub async fn open(path: &Path) -> Result<Self, RunsError> {
-        create_private_file(path)?;
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // A checkpoint is on disk when the next step starts.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .disable_statement_logging();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        Self::with_pool(pool).await
+        Self::with_db(Db::open_sqlite(path).await?).await
     }
 
-    /// The run store over an open pool (creates the tables).
-    pub async fn with_pool(pool: SqlitePool) -> Result<Self, RunsError> {
-        // The queue's own migrations, without `SqliteStorage::setup`, which would turn
-        // off `synchronous` for the whole database.
-        apalis_sqlite::SqliteStorage::migrations()
-            .run(&pool)
-            .await
-            .map_err(|e| RunsError::Database(format!("cannot prepare the queue tables: {e}")))?;
-        store::create_tables(&pool).await?;
-        for statement in saved::TABLES {
-            sqlx::query(statement).execute(&pool).await?;
-        }
+    /// The run store on PostgreSQL (`postgres://…`), shared with every other server and
+    /// worker on it; creates what is missing.
+    pub async fn connect(url: &str, connections: u32) -> Result<Self, RunsError> {
+        Self::with_db(Db::connect_postgres(url, connections).await?).await
+    }
+
+    /// The run store over an open SQLite pool (creates the tables).
+    pub async fn with_pool(pool: sqlx::SqlitePool) -> Result<Self, RunsError> {
+        Self::with_db(Db::Sqlite(pool)).await
+    }
+
+    /// The run store over a database (creates what is missing).
+    pub async fn with_db(db: Db) -> Result<Self, RunsError> {
+        db.migrate().await?;
         Ok(Self(Arc::new(Shared {
-            pool,
+            db,
             changed: watch::channel(0).0,
             cancels: Mutex::default(),
         })))
     }
 
-    /// The database pool.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.0.pool
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.0.db
     }
 
     /// Whether the database answers.
     pub async fn healthy(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.0.pool).await.is_ok()
+        self.0.db.healthy().await
     }
 
     /// Wakes event streams after a commit.
@@ -275,7 +262,7 @@ impl Runs {
         plan: &syncaut_workflow::Plan,
         workspace: &str,
     ) -> Result<RunSummary, RunsError> {
-        let summary = store::insert_run(&self.0.pool, definition, plan, workspace, None)
+        let summary = store::insert_run(&self.0.db, definition, plan, workspace, None)
             .await?
             .ok_or_else(|| RunsError::Database("a run without a trigger event was refused as a duplicate".into()))?;
         self.notify();
@@ -298,7 +285,7 @@ impl Runs {
             trigger,
             output,
         };
-        let summary = store::insert_run(&self.0.pool, &saved.definition, plan, &saved.workspace, Some(event)).await?;
+        let summary = store::insert_run(&self.0.db, &saved.definition, plan, &saved.workspace, Some(event)).await?;
         if summary.is_some() {
             self.notify();
         }
@@ -307,27 +294,27 @@ impl Runs {
 
     /// One run with its steps, or `None`.
     pub async fn get(&self, id: &str) -> Result<Option<RunView>, RunsError> {
-        store::get_run(&self.0.pool, id).await
+        store::get_run(&self.0.db, id).await
     }
 
     /// Runs, newest first, optionally of one workflow.
     pub async fn list(&self, workflow: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, RunsError> {
-        store::list_runs(&self.0.pool, workflow, limit).await
+        store::list_runs(&self.0.db, workflow, limit).await
     }
 
     /// A run's status, or `None` for an unknown run.
     pub async fn status(&self, id: &str) -> Result<Option<RunStatus>, RunsError> {
-        store::status(&self.0.pool, id).await
+        store::status(&self.0.db, id).await
     }
 
     /// The events of a run after `after` (0 for all), at most `limit`.
     pub async fn events(&self, id: &str, after: i64, limit: u32) -> Result<Vec<EventRecord>, RunsError> {
-        store::events_after(&self.0.pool, id, after, limit).await
+        store::events_after(&self.0.db, id, after, limit).await
     }
 
     /// Cancels a queued run, or asks a running one to stop.
     pub async fn cancel(&self, id: &str) -> Result<Cancelled, RunsError> {
-        let outcome = store::cancel(&self.0.pool, id).await?;
+        let outcome = store::cancel(&self.0.db, id).await?;
         if outcome == Cancelled::Requested
             && let Some(token) = self.cancels().get(id)
         {
@@ -336,19 +323,6 @@ impl Runs {
         self.notify();
         Ok(outcome)
     }
-}
-
-/// Creates the database file with mode 0600 before SQLite opens it (SQLite gives its
-/// journal files the same permissions).
-fn create_private_file(path: &Path) -> Result<(), RunsError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| RunsError::Database(format!("cannot create the run database {}: {e}", path.display())))
 }
 
 /// A run's event, as streamed.

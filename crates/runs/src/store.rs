@@ -6,13 +6,11 @@
 //! the run is still `running` at the epoch the worker claimed. A later claim raises the
 //! epoch, so a worker that lost its run changes nothing.
 
-use apalis::prelude::TaskBuilder;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, Sqlite, Transaction};
 
-use crate::{Cancelled, MAX_ATTEMPTS, QUEUE, RunEvent, RunStatus, RunsError, StepStatus, now_ms, rfc3339};
+use crate::db::Db;
+use crate::{Cancelled, RunEvent, RunStatus, RunsError, StepStatus};
 
 const TABLES: [&str; 5] = [
     "CREATE TABLE IF NOT EXISTS runs (
@@ -21,46 +19,37 @@ const TABLES: [&str; 5] = [
          workspace TEXT NOT NULL,
          definition TEXT NOT NULL,
          status TEXT NOT NULL,
-         epoch INTEGER NOT NULL DEFAULT 0,
-         cancel_requested INTEGER NOT NULL DEFAULT 0,
+         epoch BIGINT NOT NULL DEFAULT 0,
+         cancel_requested BIGINT NOT NULL DEFAULT 0,
          error TEXT,
-         created_at INTEGER NOT NULL,
-         started_at INTEGER,
-         finished_at INTEGER
+         created_at BIGINT NOT NULL,
+         started_at BIGINT,
+         finished_at BIGINT
      )",
     "CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow_name, created_at)",
     "CREATE TABLE IF NOT EXISTS run_steps (
          run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-         idx INTEGER NOT NULL,
+         idx BIGINT NOT NULL,
          name TEXT NOT NULL,
          action TEXT NOT NULL,
-         writes INTEGER NOT NULL,
+         writes BIGINT NOT NULL,
          status TEXT NOT NULL,
          output TEXT,
          error TEXT,
-         started_at INTEGER,
-         finished_at INTEGER,
+         started_at BIGINT,
+         finished_at BIGINT,
          PRIMARY KEY (run_id, idx)
      )",
     "CREATE TABLE IF NOT EXISTS run_events (
          run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-         seq INTEGER NOT NULL,
+         seq BIGINT NOT NULL,
          kind TEXT NOT NULL,
          data TEXT NOT NULL,
-         at INTEGER NOT NULL,
+         at BIGINT NOT NULL,
          PRIMARY KEY (run_id, seq)
      )",
     "CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at)",
 ];
-
-pub(crate) async fn create_tables(pool: &SqlitePool) -> Result<(), RunsError> {
-    let mut tx = pool.begin().await?;
-    for statement in TABLES {
-        sqlx::query(statement).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
 
 /// The task a run is delivered by.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -151,283 +140,6 @@ pub struct EventRecord {
     pub data: String,
 }
 
-fn json_column(row: &SqliteRow, column: &str) -> Result<Option<Value>, RunsError> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| RunsError::Database(format!("stored {column} is not JSON: {e}"))))
-        .transpose()
-}
-
-fn time_column(row: &SqliteRow, column: &str) -> Result<Option<String>, RunsError> {
-    Ok(row.try_get::<Option<i64>, _>(column)?.map(rfc3339))
-}
-
-fn summary(row: &SqliteRow) -> Result<RunSummary, RunsError> {
-    Ok(RunSummary {
-        id: row.try_get("id")?,
-        workflow: row.try_get("workflow_name")?,
-        status: row.try_get::<String, _>("status")?.parse()?,
-        created_at: rfc3339(row.try_get("created_at")?),
-        finished_at: time_column(row, "finished_at")?,
-    })
-}
-
-/// Appends an event to a run's stream inside a transaction.
-async fn append_event(tx: &mut Transaction<'_, Sqlite>, run: &str, event: &RunEvent) -> Result<(), RunsError> {
-    let data = serde_json::to_string(event).map_err(|e| RunsError::Database(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO run_events (run_id, seq, kind, data, at)
-         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?1), ?2, ?3, ?4)",
-    )
-    .bind(run)
-    .bind(event.kind())
-    .bind(data)
-    .bind(now_ms())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// A run a trigger starts: its event (unique per workflow) and the trigger's output, the
-/// run's first checkpoint.
-pub(crate) struct TriggerStart<'a> {
-    pub(crate) workflow: &'a str,
-    pub(crate) key: &'a str,
-    pub(crate) trigger: &'a str,
-    pub(crate) output: &'a Value,
-}
-
-/// Stores a run and queues it, in one transaction. With a trigger event, nothing is stored
-/// when the event already started a run (`None`).
-pub(crate) async fn insert_run(
-    pool: &SqlitePool,
-    definition: &str,
-    plan: &syncaut_workflow::Plan,
-    workspace: &str,
-    event: Option<TriggerStart<'_>>,
-) -> Result<Option<RunSummary>, RunsError> {
-    let id = ulid::Ulid::generate().to_string();
-    let created = now_ms();
-    let mut tx = pool.begin().await?;
-    let mut first = 0;
-    if let Some(event) = &event {
-        let fresh = sqlx::query(
-            "INSERT INTO trigger_events (workflow, key, run_id, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (workflow, key) DO NOTHING",
-        )
-        .bind(event.workflow)
-        .bind(event.key)
-        .bind(&id)
-        .bind(created)
-        .execute(&mut *tx)
-        .await?;
-        if fresh.rows_affected() == 0 {
-            return Ok(None);
-        }
-        first = 1;
-    }
-    sqlx::query(
-        "INSERT INTO runs (id, workflow_name, workspace, definition, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .bind(&id)
-    .bind(&plan.name)
-    .bind(workspace)
-    .bind(definition)
-    .bind(RunStatus::Queued.as_str())
-    .bind(created)
-    .execute(&mut *tx)
-    .await?;
-    if let Some(event) = &event {
-        sqlx::query(
-            "INSERT INTO run_steps (run_id, idx, name, action, writes, status, output, started_at, finished_at)
-             VALUES (?1, 0, ?2, ?3, 0, ?4, ?5, ?6, ?6)",
-        )
-        .bind(&id)
-        .bind(syncaut_actions::triggers::TRIGGER_STEP)
-        .bind(event.trigger)
-        .bind(StepStatus::Succeeded.as_str())
-        .bind(event.output.to_string())
-        .bind(created)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (index, step) in plan.steps.iter().enumerate() {
-        let action = step.params.action();
-        sqlx::query(
-            "INSERT INTO run_steps (run_id, idx, name, action, writes, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(&id)
-        .bind((first + index) as i64)
-        .bind(step.name.as_str())
-        .bind(action.id)
-        .bind(action.method != syncaut_actions::Method::Get)
-        .bind(StepStatus::Pending.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    append_event(
-        &mut tx,
-        &id,
-        &RunEvent::Run {
-            status: RunStatus::Queued,
-            error: None,
-        },
-    )
-    .await?;
-    if let Some(event) = &event {
-        append_event(
-            &mut tx,
-            &id,
-            &RunEvent::Step {
-                index: 0,
-                name: syncaut_actions::triggers::TRIGGER_STEP.to_owned(),
-                action: event.trigger.to_owned(),
-                status: StepStatus::Succeeded,
-                output: Some(event.output.clone()),
-                error: None,
-            },
-        )
-        .await?;
-    }
-    let job = serde_json::to_vec(&RunJob { run: id.clone() }).map_err(|e| RunsError::Database(e.to_string()))?;
-    let task = TaskBuilder::new(job)
-        .max_attempts(MAX_ATTEMPTS)
-        .idempotency_key(&id)
-        .build();
-    apalis_sqlite::queries::push_tasks(&mut *tx, QUEUE, &[task])
-        .await
-        .map_err(|e| RunsError::Database(format!("cannot queue the run: {e}")))?;
-    tx.commit().await?;
-    Ok(Some(RunSummary {
-        id,
-        workflow: plan.name.clone(),
-        status: RunStatus::Queued,
-        created_at: rfc3339(created),
-        finished_at: None,
-    }))
-}
-
-pub(crate) async fn get_run(pool: &SqlitePool, id: &str) -> Result<Option<crate::RunView>, RunsError> {
-    let Some(row) = sqlx::query("SELECT * FROM runs WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let steps = sqlx::query("SELECT * FROM run_steps WHERE run_id = ?1 ORDER BY idx")
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|step| {
-            Ok(StepView {
-                name: step.try_get("name")?,
-                action: step.try_get("action")?,
-                status: step.try_get::<String, _>("status")?.parse()?,
-                output: json_column(step, "output")?,
-                error: json_column(step, "error")?,
-                started_at: time_column(step, "started_at")?,
-                finished_at: time_column(step, "finished_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, RunsError>>()?;
-    Ok(Some(RunView {
-        id: row.try_get("id")?,
-        workflow: row.try_get("workflow_name")?,
-        workspace: row.try_get("workspace")?,
-        status: row.try_get::<String, _>("status")?.parse()?,
-        error: json_column(&row, "error")?,
-        cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
-        created_at: rfc3339(row.try_get("created_at")?),
-        started_at: time_column(&row, "started_at")?,
-        finished_at: time_column(&row, "finished_at")?,
-        steps,
-    }))
-}
-
-pub(crate) async fn list_runs(
-    pool: &SqlitePool,
-    workflow: Option<&str>,
-    limit: u32,
-) -> Result<Vec<RunSummary>, RunsError> {
-    let rows = sqlx::query(
-        "SELECT id, workflow_name, status, created_at, finished_at FROM runs
-         WHERE ?1 IS NULL OR workflow_name = ?1
-         ORDER BY created_at DESC, id DESC LIMIT ?2",
-    )
-    .bind(workflow)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(summary).collect()
-}
-
-pub(crate) async fn events_after(
-    pool: &SqlitePool,
-    id: &str,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<EventRecord>, RunsError> {
-    let rows =
-        sqlx::query("SELECT seq, kind, data FROM run_events WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
-            .bind(id)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(EventRecord {
-                seq: row.try_get("seq")?,
-                kind: row.try_get("kind")?,
-                data: row.try_get("data")?,
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn cancel(pool: &SqlitePool, id: &str) -> Result<Cancelled, RunsError> {
-    let mut tx = pool.begin().await?;
-    let queued = sqlx::query("UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'queued'")
-        .bind(id)
-        .bind(RunStatus::Cancelled.as_str())
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-    if queued.rows_affected() == 1 {
-        append_event(
-            &mut tx,
-            id,
-            &RunEvent::Run {
-                status: RunStatus::Cancelled,
-                error: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Cancelled::Now);
-    }
-    let running = sqlx::query("UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status = 'running'")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if running.rows_affected() == 1 {
-        tx.commit().await?;
-        return Ok(Cancelled::Requested);
-    }
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    match status {
-        None => Err(RunsError::NotFound(id.to_owned())),
-        Some(status) => Err(RunsError::Finished {
-            id: id.to_owned(),
-            status: status.parse()?,
-        }),
-    }
-}
-
 /// One step as a worker resumes it.
 #[derive(Debug, Clone)]
 pub(crate) struct StepRow {
@@ -446,75 +158,6 @@ pub(crate) struct Claim {
     pub(crate) definition: String,
     pub(crate) cancel_requested: bool,
     pub(crate) steps: Vec<StepRow>,
-}
-
-/// Claims a queued or running run for this delivery (raising its epoch), or `None` when
-/// it is over or unknown.
-pub(crate) async fn claim(pool: &SqlitePool, id: &str) -> Result<Option<Claim>, RunsError> {
-    let mut tx = pool.begin().await?;
-    let Some(row) = sqlx::query(
-        "UPDATE runs SET status = 'running', epoch = epoch + 1, started_at = COALESCE(started_at, ?2)
-         WHERE id = ?1 AND status IN ('queued', 'running')
-         RETURNING epoch, created_at, workspace, definition, cancel_requested",
-    )
-    .bind(id)
-    .bind(now_ms())
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let epoch: i64 = row.try_get("epoch")?;
-    let steps = sqlx::query("SELECT name, writes, status, output FROM run_steps WHERE run_id = ?1 ORDER BY idx")
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|step| {
-            Ok(StepRow {
-                name: step.try_get("name")?,
-                writes: step.try_get("writes")?,
-                status: step.try_get::<String, _>("status")?.parse()?,
-                output: json_column(step, "output")?,
-            })
-        })
-        .collect::<Result<Vec<_>, RunsError>>()?;
-    if epoch == 1 {
-        append_event(
-            &mut tx,
-            id,
-            &RunEvent::Run {
-                status: RunStatus::Running,
-                error: None,
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(Some(Claim {
-        epoch,
-        created_at: row.try_get("created_at")?,
-        workspace: row.try_get("workspace")?,
-        definition: row.try_get("definition")?,
-        cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
-        steps,
-    }))
-}
-
-/// Whether a cancel was asked for.
-pub(crate) async fn cancel_requested(pool: &SqlitePool, id: &str) -> Result<bool, RunsError> {
-    let flag: Option<i64> = sqlx::query_scalar("SELECT cancel_requested FROM runs WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(flag.unwrap_or(0) != 0)
-}
-
-/// The fenced writes of the worker holding a run at one epoch.
-pub(crate) struct Fenced<'a> {
-    pub(crate) pool: &'a SqlitePool,
-    pub(crate) run: &'a str,
-    pub(crate) epoch: i64,
 }
 
 /// A step's identity in its events.
@@ -537,73 +180,23 @@ impl StepRef<'_> {
     }
 }
 
+/// A run a trigger starts: its event (unique per workflow) and the trigger's output, the
+/// run's first checkpoint.
+pub(crate) struct TriggerStart<'a> {
+    pub(crate) workflow: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) trigger: &'a str,
+    pub(crate) output: &'a Value,
+}
+
+/// The fenced writes of the worker holding a run at one epoch.
+pub(crate) struct Fenced<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) run: &'a str,
+    pub(crate) epoch: i64,
+}
+
 impl Fenced<'_> {
-    /// Begins a transaction that holds the run, or `None` when another claim took it.
-    async fn begin(&self) -> Result<Option<Transaction<'_, Sqlite>>, RunsError> {
-        let mut tx = self.pool.begin().await?;
-        let held = sqlx::query("UPDATE runs SET epoch = epoch WHERE id = ?1 AND epoch = ?2 AND status = 'running'")
-            .bind(self.run)
-            .bind(self.epoch)
-            .execute(&mut *tx)
-            .await?;
-        Ok((held.rows_affected() == 1).then_some(tx))
-    }
-
-    async fn set_step(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        step: &StepRef<'_>,
-        status: StepStatus,
-        output: Option<&Value>,
-        error: Option<&Value>,
-    ) -> Result<(), RunsError> {
-        let at = now_ms();
-        let (started, finished) = if status == StepStatus::Running {
-            (Some(at), None)
-        } else {
-            (None, Some(at))
-        };
-        sqlx::query(
-            "UPDATE run_steps SET status = ?3, output = ?4, error = ?5,
-                 started_at = COALESCE(?6, started_at), finished_at = ?7
-             WHERE run_id = ?1 AND idx = ?2",
-        )
-        .bind(self.run)
-        .bind(step.index as i64)
-        .bind(status.as_str())
-        .bind(output.map(Value::to_string))
-        .bind(error.map(Value::to_string))
-        .bind(started)
-        .bind(finished)
-        .execute(&mut **tx)
-        .await?;
-        append_event(tx, self.run, &step.event(status, output.cloned(), error.cloned())).await
-    }
-
-    async fn set_run(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        status: RunStatus,
-        error: Option<&Value>,
-    ) -> Result<(), RunsError> {
-        sqlx::query("UPDATE runs SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1")
-            .bind(self.run)
-            .bind(status.as_str())
-            .bind(error.map(Value::to_string))
-            .bind(now_ms())
-            .execute(&mut **tx)
-            .await?;
-        append_event(
-            tx,
-            self.run,
-            &RunEvent::Run {
-                status,
-                error: error.cloned(),
-            },
-        )
-        .await
-    }
-
     /// Records a step's new state (and, with `run`, the run's end) in one transaction.
     /// `false` when the run was lost to another claim.
     pub(crate) async fn step(
@@ -614,33 +207,577 @@ impl Fenced<'_> {
         error: Option<&Value>,
         run: Option<(RunStatus, Option<&Value>)>,
     ) -> Result<bool, RunsError> {
-        let Some(mut tx) = self.begin().await? else {
-            return Ok(false);
-        };
-        self.set_step(&mut tx, step, status, output, error).await?;
-        if let Some((status, error)) = run {
-            self.set_run(&mut tx, status, error).await?;
+        match self.db {
+            Db::Sqlite(pool) => {
+                on_sqlite::fenced_step(pool, (self.run, self.epoch), step, status, output, error, run).await
+            }
+            Db::Postgres(pool) => {
+                on_postgres::fenced_step(pool, (self.run, self.epoch), step, status, output, error, run).await
+            }
         }
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Ends the run. `false` when the run was lost to another claim.
     pub(crate) async fn finish(&self, status: RunStatus, error: Option<&Value>) -> Result<bool, RunsError> {
-        let Some(mut tx) = self.begin().await? else {
-            return Ok(false);
-        };
-        self.set_run(&mut tx, status, error).await?;
-        tx.commit().await?;
-        Ok(true)
+        match self.db {
+            Db::Sqlite(pool) => on_sqlite::fenced_finish(pool, self.run, self.epoch, status, error).await,
+            Db::Postgres(pool) => on_postgres::fenced_finish(pool, self.run, self.epoch, status, error).await,
+        }
     }
 }
 
-/// A run's status, or `None` for an unknown run.
-pub(crate) async fn status(pool: &SqlitePool, id: &str) -> Result<Option<RunStatus>, RunsError> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    status.map(|s| s.parse()).transpose()
+/// The queries, written once for both databases: `$N` placeholders (SQLite takes them
+/// too), `BIGINT` columns, no dialect-specific functions. Each backend gets its own
+/// monomorphic copy.
+macro_rules! store_queries {
+    ($kind:ident, $DB:ty, $Row:ty, $Pool:ty) => {
+        pub(crate) async fn create_tables(pool: &$Pool) -> Result<(), RunsError> {
+            let mut tx = pool.begin().await?;
+            migration_lock!($kind, tx);
+            for statement in TABLES.into_iter().chain(crate::saved::TABLES) {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        fn json_column(row: &$Row, column: &str) -> Result<Option<Value>, RunsError> {
+            let text: Option<String> = row.try_get(column)?;
+            text.map(|t| serde_json::from_str(&t).map_err(|e| RunsError::Database(format!("stored {column} is not JSON: {e}"))))
+                .transpose()
+        }
+
+        fn time_column(row: &$Row, column: &str) -> Result<Option<String>, RunsError> {
+            Ok(row.try_get::<Option<i64>, _>(column)?.map(rfc3339))
+        }
+
+        fn summary(row: &$Row) -> Result<RunSummary, RunsError> {
+            Ok(RunSummary {
+                id: row.try_get("id")?,
+                workflow: row.try_get("workflow_name")?,
+                status: row.try_get::<String, _>("status")?.parse()?,
+                created_at: rfc3339(row.try_get("created_at")?),
+                finished_at: time_column(row, "finished_at")?,
+            })
+        }
+
+        /// Appends an event to a run's stream inside a transaction.
+        async fn append_event(tx: &mut Transaction<'_, $DB>, run: &str, event: &RunEvent) -> Result<(), RunsError> {
+            let data = serde_json::to_string(event).map_err(|e| RunsError::Database(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO run_events (run_id, seq, kind, data, at)
+                 VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = $1), $2, $3, $4)",
+            )
+            .bind(run)
+            .bind(event.kind())
+            .bind(data)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+
+        /// Stores a run and queues it, in one transaction. With a trigger event, nothing is stored
+        /// when the event already started a run (`None`).
+        pub(crate) async fn insert_run(
+            pool: &$Pool,
+            definition: &str,
+            plan: &syncaut_workflow::Plan,
+            workspace: &str,
+            event: Option<TriggerStart<'_>>,
+        ) -> Result<Option<RunSummary>, RunsError> {
+            let id = ulid::Ulid::generate().to_string();
+            let created = now_ms();
+            let mut tx = pool.begin().await?;
+            let mut first = 0;
+            if let Some(event) = &event {
+                let fresh = sqlx::query(
+                    "INSERT INTO trigger_events (workflow, key, run_id, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (workflow, key) DO NOTHING",
+                )
+                .bind(event.workflow)
+                .bind(event.key)
+                .bind(&id)
+                .bind(created)
+                .execute(&mut *tx)
+                .await?;
+                if fresh.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                first = 1;
+            }
+            sqlx::query(
+                "INSERT INTO runs (id, workflow_name, workspace, definition, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&id)
+            .bind(&plan.name)
+            .bind(workspace)
+            .bind(definition)
+            .bind(RunStatus::Queued.as_str())
+            .bind(created)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(event) = &event {
+                sqlx::query(
+                    "INSERT INTO run_steps (run_id, idx, name, action, writes, status, output, started_at, finished_at)
+                     VALUES ($1, 0, $2, $3, 0, $4, $5, $6, $6)",
+                )
+                .bind(&id)
+                .bind(syncaut_actions::triggers::TRIGGER_STEP)
+                .bind(event.trigger)
+                .bind(StepStatus::Succeeded.as_str())
+                .bind(event.output.to_string())
+                .bind(created)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (index, step) in plan.steps.iter().enumerate() {
+                let action = step.params.action();
+                sqlx::query(
+                    "INSERT INTO run_steps (run_id, idx, name, action, writes, status) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind((first + index) as i64)
+                .bind(step.name.as_str())
+                .bind(action.id)
+                .bind(i64::from(action.method != syncaut_actions::Method::Get))
+                .bind(StepStatus::Pending.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            append_event(
+                &mut tx,
+                &id,
+                &RunEvent::Run {
+                    status: RunStatus::Queued,
+                    error: None,
+                },
+            )
+            .await?;
+            if let Some(event) = &event {
+                append_event(
+                    &mut tx,
+                    &id,
+                    &RunEvent::Step {
+                        index: 0,
+                        name: syncaut_actions::triggers::TRIGGER_STEP.to_owned(),
+                        action: event.trigger.to_owned(),
+                        status: StepStatus::Succeeded,
+                        output: Some(event.output.clone()),
+                        error: None,
+                    },
+                )
+                .await?;
+            }
+            let job = serde_json::to_vec(&RunJob { run: id.clone() }).map_err(|e| RunsError::Database(e.to_string()))?;
+            let task = TaskBuilder::new(job)
+                .max_attempts(MAX_ATTEMPTS)
+                .idempotency_key(&id)
+                .build();
+            queue_push!($kind, tx, task)
+                .map_err(|e| RunsError::Database(format!("cannot queue the run: {e}")))?;
+            tx.commit().await?;
+            Ok(Some(RunSummary {
+                id,
+                workflow: plan.name.clone(),
+                status: RunStatus::Queued,
+                created_at: rfc3339(created),
+                finished_at: None,
+            }))
+        }
+
+        pub(crate) async fn get_run(pool: &$Pool, id: &str) -> Result<Option<crate::RunView>, RunsError> {
+            let Some(row) = sqlx::query("SELECT * FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let steps = sqlx::query("SELECT * FROM run_steps WHERE run_id = $1 ORDER BY idx")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|step| {
+                    Ok(StepView {
+                        name: step.try_get("name")?,
+                        action: step.try_get("action")?,
+                        status: step.try_get::<String, _>("status")?.parse()?,
+                        output: json_column(step, "output")?,
+                        error: json_column(step, "error")?,
+                        started_at: time_column(step, "started_at")?,
+                        finished_at: time_column(step, "finished_at")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, RunsError>>()?;
+            Ok(Some(RunView {
+                id: row.try_get("id")?,
+                workflow: row.try_get("workflow_name")?,
+                workspace: row.try_get("workspace")?,
+                status: row.try_get::<String, _>("status")?.parse()?,
+                error: json_column(&row, "error")?,
+                cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
+                created_at: rfc3339(row.try_get("created_at")?),
+                started_at: time_column(&row, "started_at")?,
+                finished_at: time_column(&row, "finished_at")?,
+                steps,
+            }))
+        }
+
+        pub(crate) async fn list_runs(
+            pool: &$Pool,
+            workflow: Option<&str>,
+            limit: u32,
+        ) -> Result<Vec<RunSummary>, RunsError> {
+            let rows = sqlx::query(
+                "SELECT id, workflow_name, status, created_at, finished_at FROM runs
+                 WHERE CAST($1 AS TEXT) IS NULL OR workflow_name = $1
+                 ORDER BY created_at DESC, id DESC LIMIT $2",
+            )
+            .bind(workflow)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(summary).collect()
+        }
+
+        pub(crate) async fn events_after(
+            pool: &$Pool,
+            id: &str,
+            after: i64,
+            limit: u32,
+        ) -> Result<Vec<EventRecord>, RunsError> {
+            let rows =
+                sqlx::query("SELECT seq, kind, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                    .bind(id)
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(EventRecord {
+                        seq: row.try_get("seq")?,
+                        kind: row.try_get("kind")?,
+                        data: row.try_get("data")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub(crate) async fn cancel(pool: &$Pool, id: &str) -> Result<Cancelled, RunsError> {
+            let mut tx = pool.begin().await?;
+            let queued = sqlx::query("UPDATE runs SET status = $2, finished_at = $3 WHERE id = $1 AND status = 'queued'")
+                .bind(id)
+                .bind(RunStatus::Cancelled.as_str())
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            if queued.rows_affected() == 1 {
+                append_event(
+                    &mut tx,
+                    id,
+                    &RunEvent::Run {
+                        status: RunStatus::Cancelled,
+                        error: None,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(Cancelled::Now);
+            }
+            let running = sqlx::query("UPDATE runs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if running.rows_affected() == 1 {
+                tx.commit().await?;
+                return Ok(Cancelled::Requested);
+            }
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match status {
+                None => Err(RunsError::NotFound(id.to_owned())),
+                Some(status) => Err(RunsError::Finished {
+                    id: id.to_owned(),
+                    status: status.parse()?,
+                }),
+            }
+        }
+
+        /// Claims a queued or running run for this delivery (raising its epoch), or `None` when
+        /// it is over or unknown.
+        pub(crate) async fn claim(pool: &$Pool, id: &str) -> Result<Option<Claim>, RunsError> {
+            let mut tx = pool.begin().await?;
+            let Some(row) = sqlx::query(
+                "UPDATE runs SET status = 'running', epoch = epoch + 1, started_at = COALESCE(started_at, $2)
+                 WHERE id = $1 AND status IN ('queued', 'running')
+                 RETURNING epoch, created_at, workspace, definition, cancel_requested",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .fetch_optional(&mut *tx)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let epoch: i64 = row.try_get("epoch")?;
+            let steps = sqlx::query("SELECT name, writes, status, output FROM run_steps WHERE run_id = $1 ORDER BY idx")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|step| {
+                    Ok(StepRow {
+                        name: step.try_get("name")?,
+                        writes: step.try_get::<i64, _>("writes")? != 0,
+                        status: step.try_get::<String, _>("status")?.parse()?,
+                        output: json_column(step, "output")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, RunsError>>()?;
+            if epoch == 1 {
+                append_event(
+                    &mut tx,
+                    id,
+                    &RunEvent::Run {
+                        status: RunStatus::Running,
+                        error: None,
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(Claim {
+                epoch,
+                created_at: row.try_get("created_at")?,
+                workspace: row.try_get("workspace")?,
+                definition: row.try_get("definition")?,
+                cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
+                steps,
+            }))
+        }
+
+        /// Whether a cancel was asked for.
+        pub(crate) async fn cancel_requested(pool: &$Pool, id: &str) -> Result<bool, RunsError> {
+            let flag: Option<i64> = sqlx::query_scalar("SELECT cancel_requested FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(flag.unwrap_or(0) != 0)
+        }
+
+        /// The fenced writes of the worker holding a run at one epoch.
+        struct Fenced<'a> {
+            pool: &'a $Pool,
+            run: &'a str,
+            epoch: i64,
+        }
+
+        /// Records a step's new state (and, with `run`, the run's end) in one transaction.
+        /// `false` when the run was lost to another claim.
+        pub(crate) async fn fenced_step(
+            pool: &$Pool,
+            (run, epoch): (&str, i64),
+            step: &StepRef<'_>,
+            status: StepStatus,
+            output: Option<&Value>,
+            error: Option<&Value>,
+            end: Option<(RunStatus, Option<&Value>)>,
+        ) -> Result<bool, RunsError> {
+            Fenced { pool, run, epoch }.step(step, status, output, error, end).await
+        }
+
+        /// Ends the run. `false` when the run was lost to another claim.
+        pub(crate) async fn fenced_finish(
+            pool: &$Pool,
+            run: &str,
+            epoch: i64,
+            status: RunStatus,
+            error: Option<&Value>,
+        ) -> Result<bool, RunsError> {
+            Fenced { pool, run, epoch }.finish(status, error).await
+        }
+
+        impl Fenced<'_> {
+            /// Begins a transaction that holds the run, or `None` when another claim took it.
+            async fn begin(&self) -> Result<Option<Transaction<'_, $DB>>, RunsError> {
+                let mut tx = self.pool.begin().await?;
+                let held = sqlx::query("UPDATE runs SET epoch = epoch WHERE id = $1 AND epoch = $2 AND status = 'running'")
+                    .bind(self.run)
+                    .bind(self.epoch)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok((held.rows_affected() == 1).then_some(tx))
+            }
+
+            async fn set_step(
+                &self,
+                tx: &mut Transaction<'_, $DB>,
+                step: &StepRef<'_>,
+                status: StepStatus,
+                output: Option<&Value>,
+                error: Option<&Value>,
+            ) -> Result<(), RunsError> {
+                let at = now_ms();
+                let (started, finished) = if status == StepStatus::Running {
+                    (Some(at), None)
+                } else {
+                    (None, Some(at))
+                };
+                sqlx::query(
+                    "UPDATE run_steps SET status = $3, output = $4, error = $5,
+                         started_at = COALESCE($6, started_at), finished_at = $7
+                     WHERE run_id = $1 AND idx = $2",
+                )
+                .bind(self.run)
+                .bind(step.index as i64)
+                .bind(status.as_str())
+                .bind(output.map(Value::to_string))
+                .bind(error.map(Value::to_string))
+                .bind(started)
+                .bind(finished)
+                .execute(&mut **tx)
+                .await?;
+                append_event(tx, self.run, &step.event(status, output.cloned(), error.cloned())).await
+            }
+
+            async fn set_run(
+                &self,
+                tx: &mut Transaction<'_, $DB>,
+                status: RunStatus,
+                error: Option<&Value>,
+            ) -> Result<(), RunsError> {
+                sqlx::query("UPDATE runs SET status = $2, error = $3, finished_at = $4 WHERE id = $1")
+                    .bind(self.run)
+                    .bind(status.as_str())
+                    .bind(error.map(Value::to_string))
+                    .bind(now_ms())
+                    .execute(&mut **tx)
+                    .await?;
+                append_event(
+                    tx,
+                    self.run,
+                    &RunEvent::Run {
+                        status,
+                        error: error.cloned(),
+                    },
+                )
+                .await
+            }
+
+            /// Records a step's new state (and, with `run`, the run's end) in one transaction.
+            /// `false` when the run was lost to another claim.
+            async fn step(
+                &self,
+                step: &StepRef<'_>,
+                status: StepStatus,
+                output: Option<&Value>,
+                error: Option<&Value>,
+                run: Option<(RunStatus, Option<&Value>)>,
+            ) -> Result<bool, RunsError> {
+                let Some(mut tx) = self.begin().await? else {
+                    return Ok(false);
+                };
+                self.set_step(&mut tx, step, status, output, error).await?;
+                if let Some((status, error)) = run {
+                    self.set_run(&mut tx, status, error).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            /// Ends the run. `false` when the run was lost to another claim.
+            async fn finish(&self, status: RunStatus, error: Option<&Value>) -> Result<bool, RunsError> {
+                let Some(mut tx) = self.begin().await? else {
+                    return Ok(false);
+                };
+                self.set_run(&mut tx, status, error).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        }
+
+        /// A run's status, or `None` for an unknown run.
+        pub(crate) async fn status(pool: &$Pool, id: &str) -> Result<Option<RunStatus>, RunsError> {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            status.map(|s| s.parse()).transpose()
+        }
+    };
+}
+
+/// Queues a run's task inside the transaction that stores the run.
+macro_rules! queue_push {
+    (sqlite, $tx:ident, $task:ident) => {
+        apalis_sqlite::queries::push_tasks(&mut *$tx, crate::QUEUE, &[$task]).await
+    };
+    (postgres, $tx:ident, $task:ident) => {
+        apalis_postgres::queries::push_tasks(&mut *$tx, crate::QUEUE, vec![$task]).await
+    };
+}
+
+/// Two processes starting at once create the tables one after the other (PostgreSQL; a
+/// SQLite database has one writer anyway).
+macro_rules! migration_lock {
+    (sqlite, $tx:ident) => {};
+    (postgres, $tx:ident) => {
+        sqlx::query("SELECT pg_advisory_xact_lock(7306582114391001)")
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
+pub(crate) mod on_sqlite {
+    use apalis::prelude::TaskBuilder;
+    use serde_json::Value;
+    use sqlx::{Row, Transaction};
+
+    use super::*;
+    use crate::{MAX_ATTEMPTS, now_ms, rfc3339};
+
+    store_queries!(sqlite, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlx::SqlitePool);
+}
+
+pub(crate) mod on_postgres {
+    use apalis::prelude::TaskBuilder;
+    use serde_json::Value;
+    use sqlx::{Row, Transaction};
+
+    use super::*;
+    use crate::{MAX_ATTEMPTS, now_ms, rfc3339};
+
+    store_queries!(postgres, sqlx::Postgres, sqlx::postgres::PgRow, sqlx::PgPool);
+}
+
+/// Each query of [`on_sqlite`] and [`on_postgres`], on whichever the database is.
+macro_rules! dispatch {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(
+            pub(crate) async fn $name(db: &Db, $($arg: $ty),*) -> $ret {
+                match db {
+                    Db::Sqlite(pool) => on_sqlite::$name(pool, $($arg),*).await,
+                    Db::Postgres(pool) => on_postgres::$name(pool, $($arg),*).await,
+                }
+            }
+        )*
+    };
+}
+
+dispatch! {
+    fn create_tables() -> Result<(), RunsError>;
+    fn insert_run(definition: &str, plan: &syncaut_workflow::Plan, workspace: &str, event: Option<TriggerStart<'_>>) -> Result<Option<RunSummary>, RunsError>;
+    fn get_run(id: &str) -> Result<Option<crate::RunView>, RunsError>;
+    fn list_runs(workflow: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, RunsError>;
+    fn events_after(id: &str, after: i64, limit: u32) -> Result<Vec<EventRecord>, RunsError>;
+    fn cancel(id: &str) -> Result<Cancelled, RunsError>;
+    fn claim(id: &str) -> Result<Option<Claim>, RunsError>;
+    fn cancel_requested(id: &str) -> Result<bool, RunsError>;
+    fn status(id: &str) -> Result<Option<RunStatus>, RunsError>;
 }

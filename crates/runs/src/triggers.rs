@@ -230,7 +230,7 @@ impl Watcher {
 
     /// The saved workflows.
     pub async fn list(&self) -> Result<Vec<SavedWorkflow>, RunsError> {
-        saved::list(self.0.runs.pool()).await
+        saved::list(self.0.runs.db()).await
     }
 
     /// The store and token a trigger watches with.
@@ -314,7 +314,7 @@ impl Watcher {
             .clone()
             .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| WatchError::Invalid("a saved workflow needs a `name`".into()))?;
-        if saved::get(self.0.runs.pool(), &name).await?.is_some() {
+        if saved::get(self.0.runs.db(), &name).await?.is_some() {
             return Err(WatchError::Exists(name));
         }
         let mut workflow = SavedWorkflow {
@@ -339,7 +339,7 @@ impl Watcher {
                 workflow.secret_sha256 = Some(sha256_hex(&secret));
             }
         }
-        if !saved::insert(self.0.runs.pool(), &workflow).await? {
+        if !saved::insert(self.0.runs.db(), &workflow).await? {
             if let (Some(hook), Some(trigger)) = (workflow.hook_id, &plan.trigger)
                 && let Ok(store) = self.store(workspace, trigger).await
             {
@@ -348,7 +348,7 @@ impl Watcher {
             return Err(WatchError::Exists(name));
         }
         self.0.wake.notify_one();
-        Ok(saved::get(self.0.runs.pool(), &name).await?.unwrap_or(workflow))
+        Ok(saved::get(self.0.runs.db(), &name).await?.unwrap_or(workflow))
     }
 
     /// Deletes a saved workflow and its webhook subscription. When the subscription cannot
@@ -356,7 +356,7 @@ impl Watcher {
     /// the same: BigCommerce's deliveries then find no receiver, and it deactivates the
     /// subscription after its retries. `Some(reason)` says so.
     pub async fn delete(&self, name: &str) -> Result<Option<String>, WatchError> {
-        let workflow = saved::get(self.0.runs.pool(), name)
+        let workflow = saved::get(self.0.runs.db(), name)
             .await?
             .ok_or_else(|| WatchError::NotFound(name.to_owned()))?;
         let mut left = None;
@@ -376,7 +376,7 @@ impl Watcher {
                 left = Some(reason);
             }
         }
-        saved::delete(self.0.runs.pool(), name).await?;
+        saved::delete(self.0.runs.db(), name).await?;
         Ok(left)
     }
 
@@ -553,7 +553,7 @@ impl Watcher {
             let outcome = self
                 .handle_page(workflow, plan, trigger, &records, &mut cursor, stop)
                 .await;
-            saved::set_cursor(self.0.runs.pool(), &workflow.name, &cursor).await?;
+            saved::set_cursor(self.0.runs.db(), &workflow.name, &cursor).await?;
             started += outcome?;
             if !more || stop.is_cancelled() || looked_at >= MAX_RECORDS_PER_POLL {
                 return Ok((started, more));
@@ -690,7 +690,7 @@ impl Watcher {
         if let Condition::Changed { field, equals, below } = definition.condition {
             let value = record.get(field).cloned().unwrap_or(Value::Null);
             let text = value.to_string();
-            let pool = self.0.runs.pool();
+            let pool = self.0.runs.db();
             let previous = saved::state(pool, &workflow.name, record_id).await?;
             remembered = Some(text.clone());
             let from = match (&hook_change, &previous) {
@@ -731,7 +731,7 @@ impl Watcher {
         let started = self.0.runs.submit_triggered(workflow, plan, &key, &envelope).await?;
         // Only now: had storing the run failed, the next poll would see the change again.
         if let Some(value) = remembered {
-            saved::set_state(self.0.runs.pool(), &workflow.name, record_id, &value).await?;
+            saved::set_state(self.0.runs.db(), &workflow.name, record_id, &value).await?;
         }
         Ok(if started.is_some() {
             Handled::Started
@@ -743,7 +743,7 @@ impl Watcher {
     /// A webhook delivery for the trigger `trigger_id`: checks its secret header, stores it
     /// (once per delivery hash) and returns; the run is started by [`Self::work`].
     pub async fn receive(&self, trigger_id: &str, secret: Option<&str>, body: &[u8]) -> Result<(), Refused> {
-        let workflow = saved::by_trigger(self.0.runs.pool(), trigger_id)
+        let workflow = saved::by_trigger(self.0.runs.db(), trigger_id)
             .await
             .map_err(|_| Refused::Unavailable)?
             .ok_or(Refused::UnknownTrigger)?;
@@ -763,7 +763,7 @@ impl Watcher {
         let created_at = payload.get("created_at").map(Value::to_string).unwrap_or_default();
         let scope = payload.get("scope").and_then(Value::as_str).unwrap_or_default();
         let key = sha256_hex(&format!("{scope}\n{hash}\n{created_at}"));
-        saved::inbox_insert(self.0.runs.pool(), &workflow.name, &key, &payload.to_string())
+        saved::inbox_insert(self.0.runs.db(), &workflow.name, &key, &payload.to_string())
             .await
             .map_err(|_| Refused::Unavailable)?;
         self.0.wake.notify_one();
@@ -772,7 +772,7 @@ impl Watcher {
 
     /// Turns stored webhook deliveries into runs.
     async fn drain_inbox(&self) -> Result<(), WatchError> {
-        let pool = self.0.runs.pool();
+        let pool = self.0.runs.db();
         for (name, hash, payload) in saved::inbox_pending(pool, 200).await? {
             let Some(workflow) = saved::get(pool, &name).await? else {
                 saved::inbox_done(pool, &name, &hash).await?;
@@ -840,7 +840,7 @@ impl Watcher {
             let public = self.0.config.public_url.clone().ok_or(WatchError::NoPublicUrl)?;
             let trigger_id = workflow.trigger_id.clone().unwrap_or_default();
             let (id, secret) = self.subscribe(&store, trigger.trigger, &public, &trigger_id).await?;
-            saved::set_hook(self.0.runs.pool(), &workflow.name, Some(id), Some(&sha256_hex(&secret))).await?;
+            saved::set_hook(self.0.runs.db(), &workflow.name, Some(id), Some(&sha256_hex(&secret))).await?;
             eprintln!(
                 "trigger of `{}`: the webhook subscription was gone; made a new one",
                 workflow.name
@@ -885,11 +885,11 @@ impl Watcher {
             }
             if next_prune <= Instant::now() {
                 next_prune = Instant::now() + Duration::from_secs(3600);
-                if let Err(e) = saved::prune(self.0.runs.pool()).await {
+                if let Err(e) = saved::prune(self.0.runs.db()).await {
                     eprintln!("triggers: cannot prune old webhook deliveries and events: {e}");
                 }
             }
-            let Ok(workflows) = saved::list(self.0.runs.pool()).await else {
+            let Ok(workflows) = saved::list(self.0.runs.db()).await else {
                 continue;
             };
             let now = Instant::now();

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
-use apalis_sqlite::{Config, SqliteStorage};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+
+use crate::db::Db;
 use bigcommerce_api::Stats;
 use serde_json::{Value, json};
 use syncaut_executor::{CredentialStore, Executor, Output, StepOutputs};
@@ -111,27 +114,50 @@ impl Engine {
         }
         while !shutdown.is_cancelled() {
             let name = format!("syncaut-{}", ulid::Ulid::generate());
-            let backend = SqliteStorage::<RunJob>::new(self.runs.pool())
-                .with_config(
-                    Config::default()
-                        .queue(QUEUE)
-                        .batch_size(config.concurrency.clamp(1, 10))
-                        .heartbeat_interval(config.heartbeat)
-                        .missed_heartbeats(2),
-                )
-                .poll_with_interval(config.poll);
-            let worker = WorkerBuilder::new(name)
-                .backend(backend)
-                .data(self.clone())
-                .concurrency(config.concurrency)
-                .build(handle);
             let stop = shutdown.clone();
-            let ended = worker
-                .run_until(async move {
-                    stop.cancelled().await;
-                    Ok::<(), std::io::Error>(())
-                })
-                .await;
+            let until = async move {
+                stop.cancelled().await;
+                Ok::<(), std::io::Error>(())
+            };
+            // The same worker on either queue backend.
+            let ended = match self.runs.db() {
+                Db::Sqlite(pool) => {
+                    let backend = SqliteStorage::<RunJob>::new(pool)
+                        .with_config(
+                            apalis_sqlite::Config::default()
+                                .queue(QUEUE)
+                                .batch_size(config.concurrency.clamp(1, 10))
+                                .heartbeat_interval(config.heartbeat)
+                                .missed_heartbeats(2),
+                        )
+                        .poll_with_interval(config.poll);
+                    WorkerBuilder::new(name)
+                        .backend(backend)
+                        .data(self.clone())
+                        .concurrency(config.concurrency)
+                        .build(handle)
+                        .run_until(until)
+                        .await
+                }
+                Db::Postgres(pool) => {
+                    let backend = PostgresStorage::<RunJob>::new(pool)
+                        .with_config(
+                            apalis_postgres::Config::default()
+                                .queue(QUEUE)
+                                .batch_size(config.concurrency.clamp(1, 10))
+                                .heartbeat_interval(config.heartbeat)
+                                .missed_heartbeats(2),
+                        )
+                        .poll_with_interval(config.poll);
+                    WorkerBuilder::new(name)
+                        .backend(backend)
+                        .data(self.clone())
+                        .concurrency(config.concurrency)
+                        .build(handle)
+                        .run_until(until)
+                        .await
+                }
+            };
             if let Err(e) = ended
                 && !shutdown.is_cancelled()
             {
@@ -158,7 +184,7 @@ impl Engine {
             }
             cancels.insert(id.to_owned(), token.clone());
         }
-        let result = match store::claim(self.runs.pool(), id).await {
+        let result = match store::claim(self.runs.db(), id).await {
             Ok(Some(claim)) => {
                 self.runs.notify();
                 self.drive_claimed(id, claim, &token).await
@@ -172,9 +198,9 @@ impl Engine {
     }
 
     async fn drive_claimed(&self, id: &str, claim: Claim, token: &CancellationToken) -> Result<(), RunsError> {
-        let pool = self.runs.pool();
+        let pool = self.runs.db();
         let fence = Fenced {
-            pool,
+            db: pool,
             run: id,
             epoch: claim.epoch,
         };
@@ -340,7 +366,7 @@ async fn cancelled(runs: &Runs, id: &str, token: &CancellationToken) {
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(1)) => {
-                if store::cancel_requested(runs.pool(), id).await.unwrap_or(false) {
+                if store::cancel_requested(runs.db(), id).await.unwrap_or(false) {
                     return;
                 }
             }

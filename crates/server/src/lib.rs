@@ -113,33 +113,112 @@ pub(crate) struct App {
     pub(crate) stopping: CancellationToken,
 }
 
-/// The run database's path from `--database`.
-fn database_path(options: &ServeOptions) -> Result<PathBuf, StartError> {
-    let Some(url) = options.database.as_deref().map(str::trim) else {
-        return Ok(options.data_dir.join("runs.db"));
-    };
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        if path.is_empty() {
+/// Where runs are kept, from `--database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// An embedded SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server (`postgres://…`), shared by servers and workers.
+    Postgres(String),
+}
+
+impl Database {
+    /// What `--database` says; `None` means `runs.db` in the data directory.
+    pub fn from_option(option: Option<&str>, data_dir: &Path) -> Result<Self, StartError> {
+        let Some(url) = option.map(str::trim) else {
+            return Ok(Self::Sqlite(data_dir.join("runs.db")));
+        };
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(StartError::new(
+                    "invalid_database",
+                    "--database sqlite:// needs a file path, such as sqlite:///var/lib/syncaut/runs.db",
+                ));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if url.contains("://") {
             return Err(StartError::new(
                 "invalid_database",
-                "--database sqlite:// needs a file path, such as sqlite:///var/lib/syncaut/runs.db",
+                "--database is not a database URL this server knows; give sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
             ));
         }
-        return Ok(PathBuf::from(path));
+        Ok(Self::Sqlite(PathBuf::from(url)))
     }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StartError::new(
-            "unsupported_database",
-            "this build keeps runs in SQLite only: leave out --database (runs.db in the data directory) or give sqlite://PATH",
-        ));
+
+    /// Opens the run store (creating what is missing); `connections` bounds a
+    /// PostgreSQL pool.
+    pub async fn open(&self, connections: u32) -> Result<Runs, StartError> {
+        match self {
+            Self::Sqlite(path) => Runs::open(path)
+                .await
+                .map_err(|e| StartError::new(e.code(), format!("{}: {e}", path.display()))),
+            Self::Postgres(url) => Runs::connect(url, connections)
+                .await
+                .map_err(|e| StartError::new(e.code(), format!("PostgreSQL: {e}"))),
+        }
     }
-    if url.contains("://") {
-        return Err(StartError::new(
-            "invalid_database",
-            format!("--database `{url}` is not a database URL this server knows; give sqlite://PATH"),
-        ));
+}
+
+/// Connections a process needs: one per run executing at once, and a few for the API, the
+/// queue and the triggers.
+fn pool_size(workers: &WorkerConfig) -> u32 {
+    u32::try_from(workers.concurrency)
+        .unwrap_or(u32::MAX)
+        .saturating_add(8)
+        .min(200)
+}
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// The data directory: the vault (the credentials runs use) and its key.
+    pub data_dir: PathBuf,
+    /// The run database the servers use (`postgres://…`, or a SQLite path on this
+    /// machine).
+    pub database: Option<String>,
+}
+
+/// `syncaut worker`: takes runs from the shared queue and executes them, with the vault's
+/// credentials, until `shutdown` resolves; then it lets the steps in flight finish (a read
+/// is abandoned and done again by whoever takes the run next) and hands its runs back.
+pub async fn work(
+    options: WorkerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    private_dir(&options.data_dir)?;
+    let source = KeySource::from_env(&options.data_dir).map_err(|e| StartError::vault(&e))?;
+    let vault = Vault::open(&options.data_dir, source)
+        .await
+        .map_err(|e| StartError::vault(&e))?;
+    let workers = WorkerConfig::from_env().map_err(|e| StartError::new("invalid_setting", e))?;
+    let config = TransportConfig::from_env().map_err(|e| StartError::new(e.code(), e.to_string()))?;
+    let executor = Executor::new(&config).map_err(|e| StartError::new(e.code(), e.to_string()))?;
+    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
+    let runs = database.open(pool_size(&workers)).await?;
+    let workspaces: syncaut_runs::Workspaces = Arc::new(move |workspace: &str| {
+        Arc::new(WorkspaceCredentials::new(vault.clone(), workspace)) as Arc<dyn CredentialStore>
+    });
+    let engine = Engine::new(runs.clone(), executor, workspaces);
+    let stop = CancellationToken::new();
+    let at_once = workers.concurrency;
+    let worker = {
+        let stop = stop.clone();
+        tokio::spawn(async move { engine.work(workers, stop).await })
+    };
+    eprintln!(
+        "worker: taking runs from the {} queue ({at_once} at once); stop with Ctrl-C or SIGTERM",
+        runs.db().kind()
+    );
+    shutdown.await;
+    stop.cancel();
+    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+        eprintln!("runs still in progress stop here and are resumed by the next worker");
     }
-    Ok(PathBuf::from(url))
+    Ok(())
 }
 
 /// Creates the data directory, readable by the owner only.
@@ -258,10 +337,8 @@ pub async fn serve(
             ),
         ));
     }
-    let database = database_path(&options)?;
-    let runs = Runs::open(&database)
-        .await
-        .map_err(|e| StartError::new(e.code(), format!("{}: {e}", database.display())))?;
+    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
+    let runs = database.open(pool_size(&workers)).await?;
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.host, options.port))
         .await
