@@ -1,9 +1,11 @@
 //! Scale-out on PostgreSQL: one `syncaut serve` and four `syncaut worker`s share the queue,
-//! the run records and their checkpoints. A worker killed with SIGKILL mid-way has its runs
-//! taken over by the others once its heartbeats stop, resuming after the last checkpoint;
-//! a worker stopped with SIGTERM hands its runs back and a new one starts. Every run ends
-//! `succeeded` or `uncertain`, none is lost, and no product is created twice (the sandbox
-//! refuses a second product of the same name, so a duplicate create would fail its run).
+//! the run records, their checkpoints and the store's rate budget. A worker killed with
+//! SIGKILL mid-way has its runs taken over by the others once its heartbeats stop,
+//! resuming after the last checkpoint; a worker stopped with SIGTERM hands its runs back
+//! and a new one starts. Every run ends `succeeded` or `uncertain`, none is lost, no
+//! product is created twice (the sandbox refuses a second product of the same name, so a
+//! duplicate create would fail its run), and the store, whose quota the sandbox enforces,
+//! never answers 429: the processes share one budget.
 //!
 //! Needs a PostgreSQL server: `SYNCAUT_TEST_POSTGRES` is an URL of a role that may create
 //! databases (`.ci/run` installs PostgreSQL and sets it). Each test makes its own database
@@ -86,7 +88,7 @@ impl Worker {
             .env("SYNCAUT_DATA_DIR", data_dir)
             .env("SYNCAUT_MASTER_KEY", MASTER_KEY)
             .env("SYNCAUT_BIGCOMMERCE_API_URL", sandbox)
-            .env("SYNCAUT_QUEUE_HEARTBEAT_SECS", "1")
+            .env("SYNCAUT_QUEUE_HEARTBEAT_SECS", "2")
             .env("SYNCAUT_RUN_CONCURRENCY", "8")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -163,14 +165,33 @@ fn finished(db: &TestDatabase) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_server_and_four_workers_lose_nothing_when_one_is_killed() {
     let Some(db) = TestDatabase::create() else { return };
-    const RUNS: usize = 200;
+    const RUNS: usize = 500;
+    // 1,500 requests against a quota of 240 per 6 s (BigCommerce's smallest plan has 150
+    // per 30 s): about 38 seconds of quota, which five processes must share without one
+    // 429.
+    let store = syncaut_sandbox::Sandbox::with_rate_limit(syncaut_sandbox::RateLimit {
+        quota: 240,
+        window: Duration::from_secs(6),
+    });
+    let running = store.clone().start().await.unwrap();
+    let sandbox = running.base_url();
     let dir = private_dir();
     let service = Service::start(Start {
         data_dir: dir.path(),
-        args: &["--sandbox", "--database", &db.url],
-        env: &[("SYNCAUT_QUEUE_HEARTBEAT_SECS", "1"), ("SYNCAUT_RUN_CONCURRENCY", "4")],
+        args: &["--database", &db.url],
+        env: &[
+            ("SYNCAUT_QUEUE_HEARTBEAT_SECS", "2"),
+            ("SYNCAUT_RUN_CONCURRENCY", "4"),
+            ("SYNCAUT_BIGCOMMERCE_API_URL", sandbox.as_str()),
+        ],
     });
-    let sandbox = service.sandbox.clone().unwrap();
+    let (status, _) = service
+        .post(
+            "/v1/credentials",
+            json!({"name": "Sandbox", "token": syncaut_sandbox::FULL_ACCESS_TOKEN}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
     let mut workers: Vec<Worker> = (0..4).map(|_| Worker::start(dir.path(), &db.url, &sandbox)).collect();
 
     let mut ids = Vec::with_capacity(RUNS);
@@ -244,6 +265,8 @@ async fn one_server_and_four_workers_lose_nothing_when_one_is_killed() {
         }
     }
     assert!(names.values().all(|n| *n == 1), "a product was created twice");
+    let (served, refused) = store.with_world(|w| (w.served_count(), w.rate_limited_count()));
+    assert_eq!(refused, 0, "requests over the store's quota ({served} served)");
     let uncertain: usize = db
         .scalar("SELECT count(*) FROM runs WHERE status = 'uncertain'")
         .parse()

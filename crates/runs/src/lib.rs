@@ -13,6 +13,7 @@
 //! of a worker names the epoch it claimed, so a worker that was presumed dead and comes back
 //! cannot overwrite the run it lost ([`store`]).
 
+pub mod budget;
 pub mod db;
 mod saved;
 mod store;
@@ -232,6 +233,15 @@ impl Runs {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.0.db
+    }
+
+    /// The rate budgets requests to stores should take: shared in the database with every
+    /// other process on PostgreSQL; `None` (this process's own) on SQLite.
+    pub fn shared_budgets(&self) -> Option<Arc<dyn bigcommerce_api::pacing::RateBudgets>> {
+        match &self.0.db {
+            Db::Postgres(pool) => Some(Arc::new(budget::PgBudgets::new(pool.clone()))),
+            Db::Sqlite(_) => None,
+        }
     }
 
     /// Whether the database answers.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::db::Db;
 use crate::{Cancelled, RunEvent, RunStatus, RunsError, StepStatus};
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS runs (
          id TEXT PRIMARY KEY,
          workflow_name TEXT,
@@ -49,6 +49,17 @@ const TABLES: [&str; 5] = [
          PRIMARY KEY (run_id, seq)
      )",
     "CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at)",
+    // Each store's rate budget, shared by every process on a PostgreSQL database
+    // (`budget.rs`; a SQLite database serves one process, which paces in memory).
+    "CREATE TABLE IF NOT EXISTS rate_budgets (
+         store TEXT PRIMARY KEY,
+         left_in_window BIGINT,
+         reset_at BIGINT,
+         quota BIGINT,
+         window_ms BIGINT,
+         unmetered BIGINT NOT NULL DEFAULT 0,
+         probing_until BIGINT NOT NULL DEFAULT 0
+     )",
 ];
 
 /// The task a run is delivered by.

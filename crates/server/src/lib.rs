@@ -163,6 +163,17 @@ impl Database {
     }
 }
 
+/// The executor, pacing each store by the budget every process on the database shares
+/// (PostgreSQL), or by this process's own (SQLite).
+fn executor_for(config: &TransportConfig, runs: &Runs) -> Result<Executor, StartError> {
+    let transport = match runs.shared_budgets() {
+        Some(budgets) => bigcommerce_api::Transport::with_budgets(config, budgets),
+        None => bigcommerce_api::Transport::new(config),
+    }
+    .map_err(|e| StartError::new(e.code(), e.to_string()))?;
+    Ok(Executor::with_transport(transport))
+}
+
 /// Connections a process needs: one per run executing at once, and a few for the API, the
 /// queue and the triggers.
 fn pool_size(workers: &WorkerConfig) -> u32 {
@@ -196,9 +207,9 @@ pub async fn work(
         .map_err(|e| StartError::vault(&e))?;
     let workers = WorkerConfig::from_env().map_err(|e| StartError::new("invalid_setting", e))?;
     let config = TransportConfig::from_env().map_err(|e| StartError::new(e.code(), e.to_string()))?;
-    let executor = Executor::new(&config).map_err(|e| StartError::new(e.code(), e.to_string()))?;
     let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
     let runs = database.open(pool_size(&workers)).await?;
+    let executor = executor_for(&config, &runs)?;
     let workspaces: syncaut_runs::Workspaces = Arc::new(move |workspace: &str| {
         Arc::new(WorkspaceCredentials::new(vault.clone(), workspace)) as Arc<dyn CredentialStore>
     });
@@ -324,7 +335,6 @@ pub async fn serve(
         None => TransportConfig::from_env(),
     }
     .map_err(|e| StartError::new(e.code(), e.to_string()))?;
-    let executor = Executor::new(&config).map_err(|e| StartError::new(e.code(), e.to_string()))?;
 
     if let Some(dir) = std::env::var_os("SYNCAUT_WEB_DIR")
         && !std::path::Path::new(&dir).join("index.html").is_file()
@@ -339,6 +349,7 @@ pub async fn serve(
     }
     let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
     let runs = database.open(pool_size(&workers)).await?;
+    let executor = executor_for(&config, &runs)?;
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.host, options.port))
         .await
