@@ -1,5 +1,6 @@
 //! Scale-out on PostgreSQL: one `syncaut serve` and four `syncaut worker`s share the queue,
-//! the run records, their checkpoints and the store's rate budget. A worker killed with
+//! the run records, their checkpoints, the vault (each worker has a data directory of its
+//! own and only the master key) and the store's rate budget. A worker killed with
 //! SIGKILL mid-way has its runs taken over by the others once its heartbeats stop,
 //! resuming after the last checkpoint; a worker stopped with SIGTERM hands its runs back
 //! and a new one starts. Every run ends `succeeded` or `uncertain`, none is lost, no
@@ -12,7 +13,6 @@
 //! and drops it. Outside CI, without it, the test says it is skipped.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,17 +75,20 @@ fn psql(url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// A running `syncaut worker`.
+/// A running `syncaut worker`, with a data directory of its own (as on another machine):
+/// it reads the credentials from the vault in PostgreSQL, with the same master key.
 struct Worker {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
+    _data: tempfile::TempDir,
 }
 
 impl Worker {
-    fn start(data_dir: &Path, database: &str, sandbox: &str) -> Self {
+    fn start(database: &str, sandbox: &str) -> Self {
+        let data = private_dir();
         let mut child = Command::new(env!("CARGO_BIN_EXE_syncaut"))
             .args(["worker", "--database", database])
-            .env("SYNCAUT_DATA_DIR", data_dir)
+            .env("SYNCAUT_DATA_DIR", data.path())
             .env("SYNCAUT_MASTER_KEY", MASTER_KEY)
             .env("SYNCAUT_BIGCOMMERCE_API_URL", sandbox)
             .env("SYNCAUT_QUEUE_HEARTBEAT_SECS", "2")
@@ -120,7 +123,11 @@ impl Worker {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, stderr }
+        Self {
+            child,
+            stderr,
+            _data: data,
+        }
     }
 
     fn kill(&mut self) {
@@ -192,7 +199,7 @@ async fn one_server_and_four_workers_lose_nothing_when_one_is_killed() {
         )
         .await;
     assert!(status.is_success(), "{status}");
-    let mut workers: Vec<Worker> = (0..4).map(|_| Worker::start(dir.path(), &db.url, &sandbox)).collect();
+    let mut workers: Vec<Worker> = (0..4).map(|_| Worker::start(&db.url, &sandbox)).collect();
 
     let mut ids = Vec::with_capacity(RUNS);
     for i in 0..RUNS {
@@ -211,7 +218,7 @@ async fn one_server_and_four_workers_lose_nothing_when_one_is_killed() {
         "SIGTERM ends a worker cleanly: {stopped:?} {:?}",
         workers[1].stderr.lock().unwrap()
     );
-    workers.push(Worker::start(dir.path(), &db.url, &sandbox));
+    workers.push(Worker::start(&db.url, &sandbox));
 
     let deadline = Instant::now() + Duration::from_secs(300);
     while finished(&db) < RUNS {

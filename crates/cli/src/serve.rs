@@ -24,6 +24,10 @@ pub(crate) struct ServeArgs {
     /// token as the credential `Sandbox`.
     #[arg(long)]
     sandbox: bool,
+    /// Serve the API, the page and the triggers, but leave executing runs to
+    /// `syncaut worker`s on the same database.
+    #[arg(long)]
+    no_runs: bool,
 }
 
 /// `syncaut worker [--database URL]`: executes runs from the shared queue.
@@ -78,6 +82,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), CliError> {
         data_dir: syncaut_credentials::default_data_dir(),
         database: args.database,
         sandbox: args.sandbox,
+        execute_runs: !args.no_runs,
     };
     // Runs execute on every core.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row};
+use sqlx::{ConnectOptions, PgPool, Row};
 
 use crate::{APPLICATION_ID, VaultError};
 
@@ -122,7 +123,8 @@ async fn open_once(db_path: &Path) -> Result<SqlitePool, VaultError> {
          )"
         .to_owned(),
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)".to_owned(),
-        "INSERT OR IGNORE INTO meta (key, value) SELECT 'key_id', key_id FROM credentials LIMIT 1".to_owned(),
+        "INSERT INTO meta (key, value) SELECT 'key_id', key_id FROM credentials LIMIT 1 ON CONFLICT (key) DO NOTHING"
+            .to_owned(),
     ] {
         // The statements are this module's own constants, not input.
         sqlx::query(sqlx::AssertSqlSafe(statement))
@@ -132,4 +134,74 @@ async fn open_once(db_path: &Path) -> Result<SqlitePool, VaultError> {
     }
     tx.commit().await.map_err(|e| classify(db_path, e))?;
     Ok(pool)
+}
+
+/// The database the sealed tokens live in: the embedded SQLite file, or PostgreSQL shared by
+/// every server and worker (the key never goes there).
+#[derive(Clone, Debug)]
+pub(crate) enum VaultDb {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What messages call a PostgreSQL vault.
+pub(crate) const POSTGRES_LABEL: &str = "the PostgreSQL vault";
+
+/// Connects to PostgreSQL and creates the vault's tables (under an advisory lock, so that
+/// several processes may start at once). Errors never quote the URL (it holds a password).
+pub(crate) async fn open_postgres(url: &str) -> Result<PgPool, VaultError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| VaultError::Database("the database URL is not a valid postgres:// URL".into()))?
+        .application_name("syncaut")
+        .disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+        .map_err(|e| {
+            VaultError::Database(format!(
+                "cannot connect to PostgreSQL: {}",
+                without_passwords(&e.to_string())
+            ))
+        })?;
+    let fail = |e: sqlx::Error| VaultError::Database(format!("{POSTGRES_LABEL}: {e}"));
+    let mut tx = pool.begin().await.map_err(fail)?;
+    for statement in [
+        "SELECT pg_advisory_xact_lock(7306582114391002)",
+        "CREATE TABLE IF NOT EXISTS credentials (
+             id TEXT PRIMARY KEY,
+             workspace TEXT NOT NULL,
+             name TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             key_id TEXT NOT NULL,
+             nonce BYTEA NOT NULL,
+             ciphertext BYTEA NOT NULL,
+             created_at TEXT NOT NULL,
+             updated_at TEXT NOT NULL,
+             UNIQUE (workspace, name)
+         )",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO meta (key, value) SELECT 'key_id', key_id FROM credentials LIMIT 1 ON CONFLICT (key) DO NOTHING",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.map_err(fail)?;
+    }
+    tx.commit().await.map_err(fail)?;
+    Ok(pool)
+}
+
+/// A connection error may quote a URL, password included; only what follows `@` stays.
+fn without_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        if let Some(end) = rest.find('@').filter(|end| !rest[..*end].contains(char::is_whitespace)) {
+            out.push_str("…@");
+            rest = &rest[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -24,13 +24,16 @@ pub use crate::error::VaultError;
 pub use crate::key::{KEY_FILE, KeySource, MASTER_KEY_ENV, MasterKey};
 pub use crate::lock::LOCK_FILE;
 pub use crate::store::WorkspaceCredentials;
-pub use crate::vault::{CredentialInfo, Vault};
+pub use crate::vault::{CredentialInfo, Vault, is_postgres_url};
 
 /// Environment variable naming the data directory.
 pub const DATA_DIR_ENV: &str = "SYNCAUT_DATA_DIR";
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "vault.db";
+
+/// The database servers and workers share (`postgres://…`): the vault lives there too.
+pub const DATABASE_URL_ENV: &str = "SYNCAUT_DATABASE_URL";
 
 /// The only credential type so far.
 pub const BIGCOMMERCE: &str = "bigcommerce";

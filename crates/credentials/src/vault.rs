@@ -7,10 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 
-use crate::db::classify;
+use crate::db::{VaultDb, classify};
 use crate::key::{check_private, load_or_create, pending_keys, pending_path, read_key_file, write_private};
 use crate::lock::{VaultLock, lock};
 use crate::seal::{associated_data, open, seal};
@@ -33,10 +32,21 @@ pub struct CredentialInfo {
     pub updated_at: String,
 }
 
+/// Runs `$body` with `$pool` bound to the vault's pool, whichever database it is (each
+/// arm is its own monomorphic copy of the same code).
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            VaultDb::Sqlite($pool) => $body,
+            VaultDb::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// The credential vault. Cheap to clone: a pool of connections to the database.
 #[derive(Clone)]
 pub struct Vault {
-    pool: SqlitePool,
+    pool: VaultDb,
     key: MasterKey,
     dir: PathBuf,
     db_path: PathBuf,
@@ -103,7 +113,12 @@ macro_rules! sealed_columns {
 }
 
 impl SealedRow {
-    fn from_row(r: &SqliteRow) -> sqlx::Result<Self> {
+    fn from_row<R: Row>(r: &R) -> sqlx::Result<Self>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
         Ok(Self {
             id: r.try_get(0)?,
             workspace: r.try_get(1)?,
@@ -137,18 +152,18 @@ fn private_dir(dir: &Path) -> Result<(), VaultError> {
 }
 
 /// The id of the key the database's records are sealed with, if it has any.
-async fn stored_key_id(pool: &SqlitePool, db_path: &Path) -> Result<Option<String>, VaultError> {
-    sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_id'")
+async fn stored_key_id(db: &VaultDb, db_path: &Path) -> Result<Option<String>, VaultError> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_id'")
         .fetch_optional(pool)
         .await
-        .map_err(|e| classify(db_path, e))
+        .map_err(|e| classify(db_path, e)))
 }
 
 /// Rotations interrupted before moving their new key into place: if the database uses
 /// the new key, it is moved into place; if not, the rotation never committed and the new
 /// key is dropped. Runs under the lock; when the database cannot say which key it uses,
 /// nothing is deleted.
-async fn finish_interrupted_rotations(key_path: &Path, pool: &SqlitePool, db_path: &Path) -> Result<(), VaultError> {
+async fn finish_interrupted_rotations(key_path: &Path, pool: &VaultDb, db_path: &Path) -> Result<(), VaultError> {
     let pending = pending_keys(key_path)?;
     if pending.is_empty() {
         return Ok(());
@@ -177,7 +192,7 @@ impl Vault {
         private_dir(data_dir)?;
         let db_path = data_dir.join(DB_FILE);
         let _lock = lock(data_dir).await?;
-        let pool = crate::db::open(&db_path).await?;
+        let pool = VaultDb::Sqlite(crate::db::open(&db_path).await?);
         let key = match &source {
             KeySource::Key(key) => key.clone(),
             KeySource::File(path) => {
@@ -194,11 +209,42 @@ impl Vault {
         })
     }
 
-    /// Opens the vault in [`crate::default_data_dir`] with the key from the environment.
+    /// The vault in PostgreSQL (`postgres://…`), shared by every server and worker on it.
+    /// The key stays with each process (`SYNCAUT_MASTER_KEY`, or the key file in
+    /// `data_dir`): the database holds only sealed tokens and the key's public id.
+    pub async fn connect(data_dir: &Path, url: &str, source: KeySource) -> Result<Self, VaultError> {
+        private_dir(data_dir)?;
+        let pool = VaultDb::Postgres(crate::db::open_postgres(url).await?);
+        let db_path = PathBuf::from(crate::db::POSTGRES_LABEL);
+        let key = match &source {
+            KeySource::Key(key) => key.clone(),
+            KeySource::File(path) => {
+                let _lock = lock(data_dir).await?;
+                finish_interrupted_rotations(path, &pool, &db_path).await?;
+                load_or_create(path)?
+            }
+        };
+        Ok(Self {
+            pool,
+            key,
+            dir: data_dir.to_owned(),
+            db_path,
+            source,
+        })
+    }
+
+    /// Opens the vault in [`crate::default_data_dir`] with the key from the environment:
+    /// in PostgreSQL when `SYNCAUT_DATABASE_URL` names one, else the SQLite file.
     pub async fn open_default() -> Result<Self, VaultError> {
         let dir = crate::default_data_dir();
         let source = KeySource::from_env(&dir)?;
-        Self::open(&dir, source).await
+        match std::env::var(crate::DATABASE_URL_ENV)
+            .ok()
+            .filter(|u| is_postgres_url(u))
+        {
+            Some(url) => Self::connect(&dir, url.trim(), source).await,
+            None => Self::open(&dir, source).await,
+        }
     }
 
     /// The database file.
@@ -252,10 +298,11 @@ impl Vault {
         let id = random_id()?;
         let sealed = seal(&self.key, &associated_data(&id, workspace, BIGCOMMERCE), token)?;
         let at = now();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        on_db!(&self.pool, pool => {
+        let mut tx = pool.begin().await.map_err(|e| self.db_error(e))?;
         let inserted = sqlx::query(
             "INSERT INTO credentials (id, workspace, name, kind, key_id, nonce, ciphertext, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
         )
         .bind(&id)
         .bind(workspace)
@@ -274,12 +321,13 @@ impl Vault {
             }
             Err(e) => return Err(self.db_error(e)),
         }
-        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?1)")
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('key_id', $1) ON CONFLICT (key) DO NOTHING")
             .bind(self.key.id())
             .execute(&mut *tx)
             .await
             .map_err(|e| self.db_error(e))?;
         tx.commit().await.map_err(|e| self.db_error(e))?;
+        });
         Ok(CredentialInfo {
             id,
             workspace: workspace.into(),
@@ -292,11 +340,12 @@ impl Vault {
 
     /// Every credential of a workspace, by name. No tokens.
     pub async fn list(&self, workspace: &str) -> Result<Vec<CredentialInfo>, VaultError> {
+        on_db!(&self.pool, pool => {
         let rows = sqlx::query(
-            "SELECT id, workspace, name, kind, created_at, updated_at FROM credentials WHERE workspace = ?1 ORDER BY name",
+            "SELECT id, workspace, name, kind, created_at, updated_at FROM credentials WHERE workspace = $1 ORDER BY name",
         )
         .bind(workspace)
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await
         .map_err(|e| self.db_error(e))?;
         rows.iter()
@@ -312,18 +361,19 @@ impl Vault {
             })
             .collect::<sqlx::Result<Vec<_>>>()
             .map_err(|e| self.db_error(e))
+        })
     }
 
     /// Deletes a credential.
     pub async fn remove(&mut self, workspace: &str, name: &str) -> Result<(), VaultError> {
         let _lock = lock(&self.dir).await?;
-        let deleted = sqlx::query("DELETE FROM credentials WHERE workspace = ?1 AND name = ?2")
+        let deleted = on_db!(&self.pool, pool => sqlx::query("DELETE FROM credentials WHERE workspace = $1 AND name = $2")
             .bind(workspace)
             .bind(name)
-            .execute(&self.pool)
+            .execute(pool)
             .await
             .map_err(|e| self.db_error(e))?
-            .rows_affected();
+            .rows_affected());
         if deleted == 0 {
             return Err(VaultError::NotFound {
                 name: name.into(),
@@ -345,15 +395,16 @@ impl Vault {
         let info = self.info(workspace, name).await?;
         let sealed = seal(&self.key, &associated_data(&info.id, workspace, &info.kind), token)?;
         let at = now();
-        sqlx::query("UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3, updated_at = ?4 WHERE id = ?5")
+        on_db!(&self.pool, pool => sqlx::query("UPDATE credentials SET key_id = $1, nonce = $2, ciphertext = $3, updated_at = $4 WHERE id = $5")
             .bind(self.key.id())
             .bind(&sealed.nonce)
             .bind(&sealed.ciphertext)
             .bind(&at)
             .bind(&info.id)
-            .execute(&self.pool)
+            .execute(pool)
             .await
-            .map_err(|e| self.db_error(e))?;
+            .map(drop)
+            .map_err(|e| self.db_error(e))?);
         Ok(CredentialInfo { updated_at: at, ..info })
     }
 
@@ -370,16 +421,16 @@ impl Vault {
 
     /// The token of a credential, decrypted.
     pub async fn token(&self, workspace: &str, name: &str) -> Result<SecretString, VaultError> {
-        let row = sqlx::query(concat!(
+        let row = on_db!(&self.pool, pool => sqlx::query(concat!(
             "SELECT ",
             sealed_columns!(),
-            " FROM credentials WHERE workspace = ?1 AND name = ?2"
+            " FROM credentials WHERE workspace = $1 AND name = $2"
         ))
         .bind(workspace)
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await
-        .and_then(|row| row.as_ref().map(SealedRow::from_row).transpose())
+        .and_then(|row| row.as_ref().map(SealedRow::from_row).transpose()))
         .map_err(|e| self.db_error(e))?
         .ok_or_else(|| VaultError::NotFound {
             name: name.into(),
@@ -408,10 +459,11 @@ impl Vault {
     /// nothing (the next open finishes the move). The whole rotation holds the lock.
     pub async fn rotate_master_key(&mut self, new_key: MasterKey) -> Result<usize, VaultError> {
         let _lock = self.lock_for_write().await?;
-        let rows: Vec<SealedRow> = sqlx::query(concat!("SELECT ", sealed_columns!(), " FROM credentials"))
-            .fetch_all(&self.pool)
+        let rows: Vec<SealedRow> =
+            on_db!(&self.pool, pool => sqlx::query(concat!("SELECT ", sealed_columns!(), " FROM credentials"))
+            .fetch_all(pool)
             .await
-            .and_then(|rows| rows.iter().map(SealedRow::from_row).collect())
+            .and_then(|rows| rows.iter().map(SealedRow::from_row).collect()))
             .map_err(|e| self.db_error(e))?;
         // Unseal everything first: a wrong key or a damaged record stops the rotation
         // before anything is written.
@@ -432,19 +484,28 @@ impl Vault {
         if let Some(pending) = &pending {
             write_private(pending, &new_key)?;
         }
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
-        for (row, token) in rows.iter().zip(&tokens) {
-            let sealed = seal(&new_key, &row.associated_data(), token)?;
-            reseal(&mut tx, &new_key, &sealed, &row.id)
-                .await
-                .map_err(|e| classify(&self.db_path, e))?;
-        }
-        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_id', ?1)")
+        on_db!(&self.pool, pool => {
+            let mut tx = pool.begin().await.map_err(|e| self.db_error(e))?;
+            for (row, token) in rows.iter().zip(&tokens) {
+                let sealed = seal(&new_key, &row.associated_data(), token)?;
+                sqlx::query("UPDATE credentials SET key_id = $1, nonce = $2, ciphertext = $3 WHERE id = $4")
+                    .bind(new_key.id())
+                    .bind(&sealed.nonce)
+                    .bind(&sealed.ciphertext)
+                    .bind(&row.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| classify(&self.db_path, e))?;
+            }
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('key_id', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
             .bind(new_key.id())
             .execute(&mut *tx)
             .await
             .map_err(|e| classify(&self.db_path, e))?;
-        tx.commit().await.map_err(|e| classify(&self.db_path, e))?;
+            tx.commit().await.map_err(|e| classify(&self.db_path, e))?;
+        });
         if let (Some(pending), Some(path)) = (&pending, &key_file) {
             std::fs::rename(pending, path)
                 .map_err(|e| VaultError::Io(format!("cannot move {} into place: {e}", pending.display())))?;
@@ -458,7 +519,7 @@ impl Vault {
 
     /// Closes the database (waiting for its connections to finish).
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_db!(&self.pool, pool => pool.close().await);
     }
 
     /// The key id the vault seals with (a public fingerprint).
@@ -467,19 +528,8 @@ impl Vault {
     }
 }
 
-/// Writes one record's new seal inside a rotation's transaction.
-async fn reseal(
-    conn: &mut SqliteConnection,
-    key: &MasterKey,
-    sealed: &crate::seal::Sealed,
-    id: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE credentials SET key_id = ?1, nonce = ?2, ciphertext = ?3 WHERE id = ?4")
-        .bind(key.id())
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(drop)
+/// Whether a database URL names PostgreSQL.
+pub fn is_postgres_url(url: &str) -> bool {
+    let url = url.trim();
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }

@@ -144,6 +144,11 @@ pub enum RunsError {
     /// The process stops; the run resumes on the next start.
     #[error("the service is stopping; the run resumes from its last checkpoint when it starts again")]
     Stopping,
+    /// Another claim took the run while this worker held it (it was presumed dead). The
+    /// delivery fails, so that the queue tries it again later: if the worker that took the
+    /// run dies too, the run is still finished by someone.
+    #[error("another worker took the run; its delivery is tried again later")]
+    Lost,
     /// The run is over and cannot be cancelled.
     #[error("run {id} already finished ({status}); only queued or running runs can be cancelled")]
     Finished {
@@ -163,6 +168,7 @@ impl RunsError {
             Self::NotFound(_) => "run_not_found",
             Self::Finished { .. } => "run_finished",
             Self::Stopping => "stopping",
+            Self::Lost => "run_lost",
         }
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::db::Db;
 use crate::{Cancelled, RunEvent, RunStatus, RunsError, StepStatus};
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "CREATE TABLE IF NOT EXISTS runs (
          id TEXT PRIMARY KEY,
          workflow_name TEXT,
@@ -49,6 +49,12 @@ const TABLES: [&str; 6] = [
          PRIMARY KEY (run_id, seq)
      )",
     "CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at)",
+    // The lease of the worker driving a run: another worker takes the run only once the
+    // lease has run out (the holder died), never from a live holder.
+    "CREATE TABLE IF NOT EXISTS run_leases (
+         run_id TEXT PRIMARY KEY,
+         lease_until BIGINT NOT NULL
+     )",
     // Each store's rate budget, shared by every process on a PostgreSQL database
     // (`budget.rs`; a SQLite database serves one process, which paces in memory).
     "CREATE TABLE IF NOT EXISTS rate_budgets (
@@ -158,6 +164,17 @@ pub(crate) struct StepRow {
     pub(crate) writes: bool,
     pub(crate) status: StepStatus,
     pub(crate) output: Option<Value>,
+}
+
+/// What a claim found.
+#[derive(Debug)]
+pub(crate) enum Claimed {
+    /// The run is this worker's now.
+    Claim(Claim),
+    /// Another worker holds it, and its lease has not run out.
+    Held,
+    /// The run is over, or unknown.
+    Over,
 }
 
 /// A run a worker claimed.
@@ -522,20 +539,34 @@ macro_rules! store_queries {
 
         /// Claims a queued or running run for this delivery (raising its epoch), or `None` when
         /// it is over or unknown.
-        pub(crate) async fn claim(pool: &$Pool, id: &str) -> Result<Option<Claim>, RunsError> {
+        pub(crate) async fn claim(pool: &$Pool, id: &str, lease_ms: i64) -> Result<Claimed, RunsError> {
             let mut tx = pool.begin().await?;
+            let now = now_ms();
             let Some(row) = sqlx::query(
                 "UPDATE runs SET status = 'running', epoch = epoch + 1, started_at = COALESCE(started_at, $2)
-                 WHERE id = $1 AND status IN ('queued', 'running')
+                 WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND NOT EXISTS (
+                     SELECT 1 FROM run_leases WHERE run_id = $1 AND lease_until >= $2)))
                  RETURNING epoch, created_at, workspace, definition, cancel_requested",
             )
             .bind(id)
-            .bind(now_ms())
+            .bind(now)
             .fetch_optional(&mut *tx)
             .await?
             else {
-                return Ok(None);
+                let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Ok(if status.as_deref() == Some("running") { Claimed::Held } else { Claimed::Over });
             };
+            sqlx::query(
+                "INSERT INTO run_leases (run_id, lease_until) VALUES ($1, $2)
+                 ON CONFLICT (run_id) DO UPDATE SET lease_until = excluded.lease_until",
+            )
+            .bind(id)
+            .bind(now + lease_ms)
+            .execute(&mut *tx)
+            .await?;
             let epoch: i64 = row.try_get("epoch")?;
             let steps = sqlx::query("SELECT name, writes, status, output FROM run_steps WHERE run_id = $1 ORDER BY idx")
                 .bind(id)
@@ -563,7 +594,7 @@ macro_rules! store_queries {
                 .await?;
             }
             tx.commit().await?;
-            Ok(Some(Claim {
+            Ok(Claimed::Claim(Claim {
                 epoch,
                 created_at: row.try_get("created_at")?,
                 workspace: row.try_get("workspace")?,
@@ -571,6 +602,21 @@ macro_rules! store_queries {
                 cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
                 steps,
             }))
+        }
+
+        /// Extends the lease of the worker holding the run at `epoch`; `false` when it
+        /// lost the run.
+        pub(crate) async fn renew_lease(pool: &$Pool, id: &str, epoch: i64, lease_ms: i64) -> Result<bool, RunsError> {
+            let renewed = sqlx::query(
+                "UPDATE run_leases SET lease_until = $3 WHERE run_id = $1
+                 AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND epoch = $2 AND status = 'running')",
+            )
+            .bind(id)
+            .bind(epoch)
+            .bind(now_ms() + lease_ms)
+            .execute(pool)
+            .await?;
+            Ok(renewed.rows_affected() == 1)
         }
 
         /// Whether a cancel was asked for.
@@ -788,7 +834,8 @@ dispatch! {
     fn list_runs(workflow: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, RunsError>;
     fn events_after(id: &str, after: i64, limit: u32) -> Result<Vec<EventRecord>, RunsError>;
     fn cancel(id: &str) -> Result<Cancelled, RunsError>;
-    fn claim(id: &str) -> Result<Option<Claim>, RunsError>;
+    fn claim(id: &str, lease_ms: i64) -> Result<Claimed, RunsError>;
+    fn renew_lease(id: &str, epoch: i64, lease_ms: i64) -> Result<bool, RunsError>;
     fn cancel_requested(id: &str) -> Result<bool, RunsError>;
     fn status(id: &str) -> Result<Option<RunStatus>, RunsError>;
 }

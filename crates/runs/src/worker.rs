@@ -83,6 +83,8 @@ pub struct Engine {
     credentials: Workspaces,
     /// Cancelled when the process stops: no new step starts.
     stopping: CancellationToken,
+    /// How long a claim holds a run without renewal, in ms (three heartbeats).
+    lease_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -99,12 +101,17 @@ impl Engine {
             executor,
             credentials,
             stopping: CancellationToken::new(),
+            lease_ms: Arc::new(std::sync::atomic::AtomicU64::new(30_000)),
         }
     }
 
     /// Runs workers until `shutdown` is cancelled. A worker whose queue backend fails is
     /// replaced by a new one (under a new name, so that the queue can tell them apart).
     pub async fn work(&self, config: WorkerConfig, shutdown: CancellationToken) {
+        self.lease_ms.store(
+            u64::try_from(config.heartbeat.as_millis().saturating_mul(3)).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         {
             let (shutdown, stopping) = (shutdown.clone(), self.stopping.clone());
             tokio::spawn(async move {
@@ -184,17 +191,60 @@ impl Engine {
             }
             cancels.insert(id.to_owned(), token.clone());
         }
-        let result = match store::claim(self.runs.db(), id).await {
-            Ok(Some(claim)) => {
-                self.runs.notify();
-                self.drive_claimed(id, claim, &token).await
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
+        let result = self.drive_leased(id, &token).await;
         self.runs.cancels().remove(id);
         self.runs.notify();
         result
+    }
+
+    /// Claims the run and drives it; while another live worker holds it (its lease runs),
+    /// waits; when this worker loses it, waits for the run to end or for the new holder's
+    /// lease to run out. So a delivery is only acknowledged once the run is over.
+    async fn drive_leased(&self, id: &str, token: &CancellationToken) -> Result<(), RunsError> {
+        let lease = self.lease();
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        loop {
+            match store::claim(self.runs.db(), id, lease_ms).await? {
+                store::Claimed::Over => return Ok(()),
+                store::Claimed::Claim(claim) => {
+                    self.runs.notify();
+                    let epoch = claim.epoch;
+                    // The lease is renewed while the run is driven (a step may take long).
+                    let renewing = {
+                        let (db, id, stop) = (self.runs.db().clone(), id.to_owned(), CancellationToken::new());
+                        let guard = stop.clone();
+                        tokio::spawn(async move {
+                            loop {
+                                tokio::select! {
+                                    () = stop.cancelled() => return,
+                                    () = tokio::time::sleep(lease / 3) => {}
+                                }
+                                if !matches!(store::renew_lease(&db, &id, epoch, lease_ms).await, Ok(true)) {
+                                    return;
+                                }
+                            }
+                        });
+                        guard
+                    };
+                    let driven = self.drive_claimed(id, claim, token).await;
+                    renewing.cancel();
+                    match driven {
+                        Err(RunsError::Lost) => {}
+                        other => return other,
+                    }
+                }
+                store::Claimed::Held => {}
+            }
+            tokio::select! {
+                () = self.stopping.cancelled() => return Err(RunsError::Stopping),
+                () = tokio::time::sleep(lease / 3) => {}
+            }
+        }
+    }
+
+    /// How long a claim holds a run without being renewed: three heartbeats.
+    fn lease(&self) -> Duration {
+        Duration::from_millis(self.lease_ms.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     async fn drive_claimed(&self, id: &str, claim: Claim, token: &CancellationToken) -> Result<(), RunsError> {
@@ -214,7 +264,9 @@ impl Engine {
                     "code": "invalid_workflow",
                     "message": "the stored workflow no longer matches its steps (written by another version of syncaut?); submit it again",
                 });
-                fence.finish(RunStatus::Failed, Some(&error)).await?;
+                if !fence.finish(RunStatus::Failed, Some(&error)).await? {
+                    return Err(RunsError::Lost);
+                }
                 return Ok(());
             }
         };
@@ -248,7 +300,7 @@ impl Engine {
             });
             let mut run_error = error.clone();
             run_error["step"] = Value::from(step.name);
-            fence
+            if !fence
                 .step(
                     &step,
                     StepStatus::Uncertain,
@@ -256,13 +308,18 @@ impl Engine {
                     Some(&error),
                     Some((RunStatus::Uncertain, Some(&run_error))),
                 )
-                .await?;
+                .await?
+            {
+                return Err(RunsError::Lost);
+            }
             return Ok(());
         }
         // Only now: a write that was in flight is reported uncertain even when the run was
         // cancelled meanwhile.
         if claim.cancel_requested {
-            fence.finish(RunStatus::Cancelled, None).await?;
+            if !fence.finish(RunStatus::Cancelled, None).await? {
+                return Err(RunsError::Lost);
+            }
             return Ok(());
         }
         for (index, planned) in plan.steps.iter().enumerate().skip(start - offset) {
@@ -274,7 +331,9 @@ impl Engine {
                 return Err(RunsError::Stopping);
             }
             if token.is_cancelled() || store::cancel_requested(pool, id).await? {
-                fence.finish(RunStatus::Cancelled, None).await?;
+                if !fence.finish(RunStatus::Cancelled, None).await? {
+                    return Err(RunsError::Lost);
+                }
                 return Ok(());
             }
             let action = planned.params.action();
@@ -284,7 +343,7 @@ impl Engine {
                 action: action.id,
             };
             if !fence.step(&step, StepStatus::Running, None, None, None).await? {
-                return Ok(());
+                return Err(RunsError::Lost);
             }
             self.runs.notify();
             // Under a busy quota, older runs' requests go first.
@@ -309,7 +368,7 @@ impl Engine {
             };
             let recorded = match result {
                 None => {
-                    fence
+                    if !fence
                         .step(
                             &step,
                             StepStatus::Cancelled,
@@ -317,7 +376,10 @@ impl Engine {
                             None,
                             Some((RunStatus::Cancelled, None)),
                         )
-                        .await?;
+                        .await?
+                    {
+                        return Err(RunsError::Lost);
+                    }
                     return Ok(());
                 }
                 Some(Ok(output)) => {
@@ -337,7 +399,7 @@ impl Engine {
                     let error = error.to_json();
                     let mut run_error = error.clone();
                     run_error["step"] = Value::from(step.name);
-                    fence
+                    if !fence
                         .step(
                             &step,
                             step_status,
@@ -345,16 +407,21 @@ impl Engine {
                             Some(&error),
                             Some((run_status, Some(&run_error))),
                         )
-                        .await?;
+                        .await?
+                    {
+                        return Err(RunsError::Lost);
+                    }
                     return Ok(());
                 }
             };
             if !recorded {
-                return Ok(());
+                return Err(RunsError::Lost);
             }
             self.runs.notify();
         }
-        fence.finish(RunStatus::Succeeded, None).await?;
+        if !fence.finish(RunStatus::Succeeded, None).await? {
+            return Err(RunsError::Lost);
+        }
         Ok(())
     }
 }

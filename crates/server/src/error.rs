@@ -107,7 +107,7 @@ impl ApiError {
             RunsError::NotFound(_) => StatusCode::NOT_FOUND,
             RunsError::Finished { .. } => StatusCode::CONFLICT,
             RunsError::InvalidWorkflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            RunsError::Database(_) | RunsError::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            RunsError::Database(_) | RunsError::Stopping | RunsError::Lost => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self::new(status, error.code(), error.to_string())
     }

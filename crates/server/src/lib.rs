@@ -87,6 +87,8 @@ pub struct ServeOptions {
     pub database: Option<String>,
     /// Start the local sandbox and point everything at it.
     pub sandbox: bool,
+    /// Execute runs in this process too (`false`: `syncaut worker`s execute them).
+    pub execute_runs: bool,
 }
 
 impl Default for ServeOptions {
@@ -97,6 +99,7 @@ impl Default for ServeOptions {
             data_dir: syncaut_credentials::default_data_dir(),
             database: None,
             sandbox: false,
+            execute_runs: true,
         }
     }
 }
@@ -163,6 +166,17 @@ impl Database {
     }
 }
 
+/// The vault: beside the runs in PostgreSQL (every server and worker reads the same sealed
+/// tokens; the key stays with each process), or the SQLite file in the data directory.
+async fn open_vault(data_dir: &Path, database: &Database) -> Result<Vault, StartError> {
+    let source = KeySource::from_env(data_dir).map_err(|e| StartError::vault(&e))?;
+    match database {
+        Database::Postgres(url) => Vault::connect(data_dir, url, source).await,
+        Database::Sqlite(_) => Vault::open(data_dir, source).await,
+    }
+    .map_err(|e| StartError::vault(&e))
+}
+
 /// The executor, pacing each store by the budget every process on the database shares
 /// (PostgreSQL), or by this process's own (SQLite).
 fn executor_for(config: &TransportConfig, runs: &Runs) -> Result<Executor, StartError> {
@@ -201,13 +215,10 @@ pub async fn work(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     private_dir(&options.data_dir)?;
-    let source = KeySource::from_env(&options.data_dir).map_err(|e| StartError::vault(&e))?;
-    let vault = Vault::open(&options.data_dir, source)
-        .await
-        .map_err(|e| StartError::vault(&e))?;
+    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
+    let vault = open_vault(&options.data_dir, &database).await?;
     let workers = WorkerConfig::from_env().map_err(|e| StartError::new("invalid_setting", e))?;
     let config = TransportConfig::from_env().map_err(|e| StartError::new(e.code(), e.to_string()))?;
-    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
     let runs = database.open(pool_size(&workers)).await?;
     let executor = executor_for(&config, &runs)?;
     let workspaces: syncaut_runs::Workspaces = Arc::new(move |workspace: &str| {
@@ -313,10 +324,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     private_dir(&options.data_dir)?;
-    let source = KeySource::from_env(&options.data_dir).map_err(|e| StartError::vault(&e))?;
-    let mut vault = Vault::open(&options.data_dir, source)
-        .await
-        .map_err(|e| StartError::vault(&e))?;
+    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
+    let mut vault = open_vault(&options.data_dir, &database).await?;
     let (key, origin) = ApiKey::load_or_create(&options.data_dir)?;
     let workers = WorkerConfig::from_env().map_err(|e| StartError::new("invalid_setting", e))?;
 
@@ -347,7 +356,6 @@ pub async fn serve(
             ),
         ));
     }
-    let database = Database::from_option(options.database.as_deref(), &options.data_dir)?;
     let runs = database.open(pool_size(&workers)).await?;
     let executor = executor_for(&config, &runs)?;
 
@@ -372,9 +380,14 @@ pub async fn serve(
     });
     let engine = Engine::new(runs.clone(), executor.clone(), workspaces.clone());
     let stop = CancellationToken::new();
+    let execute = options.execute_runs;
     let worker = {
         let stop = stop.clone();
-        tokio::spawn(async move { engine.work(workers, stop).await })
+        tokio::spawn(async move {
+            if execute {
+                engine.work(workers, stop).await;
+            }
+        })
     };
     // With the sandbox, webhooks come back to this server over loopback.
     let own_url = sandbox.as_ref().map(|_| format!("http://{addr}"));
