@@ -164,8 +164,10 @@ async fn scenario(admin: &str, title: &str, stores: &[String], runs: usize, work
         }
         async move {
             let response = request.send().await.unwrap();
-            assert!(response.status().is_success(), "{path}: {}", response.status());
-            response.json::<Value>().await.unwrap()
+            let status = response.status();
+            let body = response.json::<Value>().await.unwrap();
+            assert!(status.is_success(), "{path}: {status} {body}");
+            body
         }
     };
     call(

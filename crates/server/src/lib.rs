@@ -188,13 +188,11 @@ fn executor_for(config: &TransportConfig, runs: &Runs) -> Result<Executor, Start
     Ok(Executor::with_transport(transport))
 }
 
-/// Connections a process needs: one per run executing at once, and a few for the API, the
-/// queue and the triggers.
+/// Connections a process opens to PostgreSQL: a run holds one only for a moment (a
+/// checkpoint), so a few serve many runs, and PostgreSQL's default of 100 connections
+/// serves about nine processes.
 fn pool_size(workers: &WorkerConfig) -> u32 {
-    u32::try_from(workers.concurrency)
-        .unwrap_or(u32::MAX)
-        .saturating_add(8)
-        .min(200)
+    u32::try_from(workers.concurrency).unwrap_or(u32::MAX).clamp(2, 10)
 }
 
 /// How a worker runs.
