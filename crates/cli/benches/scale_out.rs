@@ -194,6 +194,15 @@ async fn scenario(admin: &str, title: &str, stores: &[String], runs: usize, work
         postgres_cpu(),
     );
 
+    let budget_writes = || {
+        psql(
+            &url,
+            "SELECT COALESCE((SELECT n_tup_upd + n_tup_ins FROM pg_stat_user_tables WHERE relname = 'rate_budgets'), 0)",
+        )
+        .parse::<f64>()
+        .unwrap_or(0.0)
+    };
+    let writes_before = budget_writes();
     let started = Instant::now();
     let submissions = (0..runs).map(|i| {
         call(
@@ -243,6 +252,23 @@ async fn scenario(admin: &str, title: &str, stores: &[String], runs: usize, work
         pool.iter().map(Process::cpu_seconds).sum::<f64>() - worker_cpu,
         postgres_cpu() - pg_cpu,
         elapsed
+    );
+    let served: u64 = stores
+        .iter()
+        .map(|store| {
+            if store == STORE_HASH {
+                sandbox.with_world(|w| w.served_count())
+            } else {
+                sandbox.with_store_world(store, |w| w.served_count()).unwrap()
+            }
+        })
+        .sum();
+    // Statistics reach pg_stat_user_tables within a moment.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let writes = budget_writes() - writes_before;
+    println!(
+        "  rate budget in PostgreSQL: {writes:.0} writes (leases and answers) for {served} requests: {:.2} per request",
+        writes / served.max(1) as f64
     );
     let rss: Vec<String> = std::iter::once(&server)
         .chain(&pool)

@@ -29,6 +29,21 @@ const PROBE_RECHECK: Duration = Duration::from_secs(1);
 /// How long before a window ends a lease stops being spent.
 const LEASE_MARGIN: Duration = Duration::from_millis(250);
 
+/// The least time between two writes of what answers said, per store and process.
+const WRITE_PACE: Duration = Duration::from_millis(50);
+
+/// Two answers waiting to be written, as one: the smaller count of one window, or the
+/// later window's. Both were read within [`WRITE_PACE`] or so of each other, so their
+/// resets compare as they are.
+fn merge(old: RateLimitHeaders, new: RateLimitHeaders) -> RateLimitHeaders {
+    let window = new.window_ms.or(old.window_ms).unwrap_or(30_000);
+    match (old.reset_ms, new.reset_ms, old.left, new.left) {
+        (Some(a), Some(b), _, _) if b > a + window / 2 => new,
+        (_, _, Some(a), Some(b)) if a < b => old,
+        _ => new,
+    }
+}
+
 /// How long to wait before asking again after the database failed.
 const DB_RETRY: Duration = Duration::from_millis(250);
 
@@ -85,6 +100,10 @@ struct Local {
     unmetered: bool,
     /// This process sent the first request to an unknown store.
     probing: bool,
+    /// What the database held after this process's last lease: units left in the window
+    /// and when it resets. An answer saying no less, in the same window, changes nothing
+    /// there (the database's count only falls), so it is not written.
+    held: Option<(i64, Instant)>,
     /// What waits to be written, and whether a write is in flight.
     pending: Option<Pending>,
     writing: bool,
@@ -96,8 +115,9 @@ enum Pending {
     Exhausted(Duration),
 }
 
-/// What a lease gave: units (the first spent at once), for how long, unmetered.
-type Lease = (i64, Duration, bool);
+/// What a lease gave: units (the first spent at once), for how long, unmetered, and what
+/// the database then held (units left in the window, the time to its reset).
+type Lease = (i64, Duration, bool, Option<(i64, Duration)>);
 
 fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
@@ -115,10 +135,16 @@ impl Inner {
     /// Takes a lease in one transaction, or says how long to wait.
     async fn lease(&self) -> Result<Result<Lease, Duration>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO rate_budgets (store) VALUES ($1) ON CONFLICT (store) DO NOTHING")
+        let known: Option<i64> = sqlx::query_scalar("SELECT 1::BIGINT FROM rate_budgets WHERE store = $1")
             .bind(&self.store)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+        if known.is_none() {
+            sqlx::query("INSERT INTO rate_budgets (store) VALUES ($1) ON CONFLICT (store) DO NOTHING")
+                .bind(&self.store)
+                .execute(&mut *tx)
+                .await?;
+        }
         let row = sqlx::query(
             "SELECT left_in_window, reset_at, quota, window_ms, unmetered, probing_until,
                     (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT AS now_ms
@@ -136,8 +162,9 @@ impl Inner {
         let probing_until: i64 = row.try_get("probing_until")?;
         if unmetered {
             tx.commit().await?;
-            return Ok(Ok((i64::MAX, Duration::from_secs(1), true)));
+            return Ok(Ok((i64::MAX, Duration::from_secs(1), true, None)));
         }
+        let (stored_left, stored_reset) = (left, reset_at);
         if reset_at.is_some_and(|at| at <= now) {
             // A new window: the quota is back until an answer says otherwise, less a
             // twentieth kept for requests of the last window that reach BigCommerce after
@@ -156,7 +183,7 @@ impl Inner {
                     .bind(now + ms(PROBE_RECHECK))
                     .execute(&mut *tx)
                     .await?;
-                Ok((1, PROBE_RECHECK, false))
+                Ok((1, PROBE_RECHECK, false, None))
             }
             Some(n) if n <= 0 => {
                 let at = *reset_at.get_or_insert(now + ms(DOCUMENTED_WINDOW));
@@ -168,10 +195,12 @@ impl Inner {
                 // Units not sent shortly before the window ends are dropped: sent later, they
                 // would reach BigCommerce in the next window, which does not count them.
                 let valid = reset_at.map_or(DOCUMENTED_WINDOW, |at| millis(at - now - ms(LEASE_MARGIN)));
-                Ok((lease, valid, false))
+                let held = reset_at.map(|at| (n - lease, millis(at - now)));
+                Ok((lease, valid, false, held))
             }
         };
-        if left.is_some() {
+        // Waiting changes nothing: no write.
+        if left.is_some() && (left, reset_at) != (stored_left, stored_reset) {
             sqlx::query("UPDATE rate_budgets SET left_in_window = $2, reset_at = $3 WHERE store = $1")
                 .bind(&self.store)
                 .bind(left)
@@ -200,6 +229,9 @@ impl Inner {
             if let Err(e) = written {
                 eprintln!("syncaut: could not record the rate limit of store {}: {e}", self.store);
             }
+            // At most one write per store every WRITE_PACE: answers meanwhile merge into
+            // the next one.
+            tokio::time::sleep(WRITE_PACE).await;
         }
     }
 
@@ -281,13 +313,14 @@ impl PgBudget {
     /// Queues a write; at most one per store is in flight, carrying the latest news.
     fn queue(&self, pending: Pending) {
         let start = self.0.with(|local| {
-            // A 429 is not overwritten by headers that arrive after it in the same batch.
-            if !matches!(
-                (local.pending, pending),
-                (Some(Pending::Exhausted(_)), Pending::Observed(_))
-            ) {
-                local.pending = Some(pending);
-            }
+            local.pending = Some(match (local.pending, pending) {
+                // A 429 is not overwritten by headers that arrive after it.
+                (Some(exhausted @ Pending::Exhausted(_)), Pending::Observed(_)) => exhausted,
+                // Of two answers from one window the smaller count is kept (answers arrive
+                // out of order); an answer from a later window replaces one from before.
+                (Some(Pending::Observed(old)), Pending::Observed(new)) => Pending::Observed(merge(old, new)),
+                (_, pending) => pending,
+            });
             !std::mem::replace(&mut local.writing, true)
         });
         if start {
@@ -317,8 +350,9 @@ impl RateBudget for PgBudget {
                 return Ok(());
             }
             match self.0.lease().await {
-                Ok(Ok((units, valid, unmetered))) => {
+                Ok(Ok((units, valid, unmetered, held))) => {
                     self.0.with(|local| {
+                        local.held = held.map(|(left, reset)| (left, now + reset));
                         local.unmetered = unmetered;
                         local.units = units - 1;
                         local.until = Some(now + valid);
@@ -352,7 +386,17 @@ impl RateBudget for PgBudget {
                 local.units = 0;
             }
         });
-        self.queue(Pending::Observed(*headers));
+        let unchanged = self.0.with(|local| match (headers.left, headers.reset(), local.held) {
+            (Some(left), Some(reset), Some((held_left, held_reset))) => {
+                let at = now + reset;
+                let apart = at.max(held_reset) - at.min(held_reset);
+                apart <= window / 2 && i64::from(left) >= held_left
+            }
+            _ => false,
+        });
+        if !unchanged {
+            self.queue(Pending::Observed(*headers));
+        }
     }
 
     fn exhausted(&self, reset: Duration) {

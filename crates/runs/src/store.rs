@@ -68,6 +68,10 @@ const TABLES: [&str; 7] = [
      )",
 ];
 
+/// The version of our tables. Each schema change adds its step to `create_tables` and
+/// raises it; a process refuses a database a newer version wrote.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
 /// The task a run is delivered by.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunJob {
@@ -265,6 +269,25 @@ macro_rules! store_queries {
             for statement in TABLES.into_iter().chain(crate::saved::TABLES) {
                 sqlx::query(statement).execute(&mut *tx).await?;
             }
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS syncaut_schema (id BIGINT PRIMARY KEY, version BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO syncaut_schema (id, version) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+                .bind(SCHEMA_VERSION)
+                .execute(&mut *tx)
+                .await?;
+            let version: i64 = sqlx::query_scalar("SELECT version FROM syncaut_schema WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+            if version > SCHEMA_VERSION {
+                return Err(RunsError::Database(format!(
+                    "the run database is at schema version {version}, written by a newer syncaut than this one (version {SCHEMA_VERSION}); upgrade this process"
+                )));
+            }
+            // A later version applies its steps here for `version < SCHEMA_VERSION` and
+            // then records the new version, all inside this locked transaction.
             tx.commit().await?;
             Ok(())
         }
