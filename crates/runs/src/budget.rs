@@ -356,7 +356,8 @@ impl RateBudget for PgBudget {
                         local.unmetered = unmetered;
                         local.units = units - 1;
                         local.until = Some(now + valid);
-                        local.probing = !unmetered && units == 1 && valid == PROBE_RECHECK;
+                        // Only the first request to an unknown store leases without a count.
+                        local.probing = !unmetered && held.is_none();
                     });
                     Ok(())
                 }

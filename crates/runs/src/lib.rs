@@ -144,10 +144,10 @@ pub enum RunsError {
     /// The process stops; the run resumes on the next start.
     #[error("the service is stopping; the run resumes from its last checkpoint when it starts again")]
     Stopping,
-    /// Another claim took the run while this worker held it (it was presumed dead). The
-    /// delivery fails, so that the queue tries it again later: if the worker that took the
-    /// run dies too, the run is still finished by someone.
-    #[error("another worker took the run; its delivery is tried again later")]
+    /// Another claim took the run while this worker held it (its lease ran out). The
+    /// delivery is not acknowledged: it waits for the run to end, or for the new holder's
+    /// lease to run out, and then takes the run again (see `Engine::drive`).
+    #[error("another worker took the run after this one's lease ran out; this delivery waits for the run to end")]
     Lost,
     /// The run is over and cannot be cancelled.
     #[error("run {id} already finished ({status}); only queued or running runs can be cancelled")]
